@@ -1,0 +1,1 @@
+"""codec layer of ipledger (see DESIGN.md)."""

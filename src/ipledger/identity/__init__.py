@@ -1,0 +1,1 @@
+"""identity layer of ipledger (see DESIGN.md)."""

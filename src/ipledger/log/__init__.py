@@ -1,0 +1,1 @@
+"""log layer of ipledger (see DESIGN.md)."""

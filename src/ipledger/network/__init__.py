@@ -1,0 +1,1 @@
+"""network layer of ipledger (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""standards layer of ipledger (see DESIGN.md)."""
