@@ -1,0 +1,29 @@
+# ipledger — the two Quick start commands are `make run` and `make test`.
+.PHONY: run test lint bench typecheck interop clean
+
+DATA ?= data/demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+run:  ## run a node on the embedded SQLite store with sample evidence, at http://127.0.0.1:8000
+	./scripts/bootstrap
+	.venv/bin/ipledger demo --data $(DATA) --host $(HOST) --port $(PORT)
+
+test:  ## set up everything the suite needs, then lint, type-check and run every test
+	./scripts/test
+
+lint:
+	./scripts/bootstrap
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench || true
+	.venv/bin/mypy
+
+bench:  ## benchmarks, one JSON object per line (see DESIGN.md)
+	./scripts/bootstrap
+	.venv/bin/python -m bench
+
+interop:  ## build the Go (golang.org/x/mod) tlog client used by the interop tests
+	./scripts/build-go-tlog-client
+
+clean:
+	rm -rf .venv .build data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""The node's HTTP application: ``/v1`` REST, ``/tlog/`` tiles, OpenAPI, problem docs, web."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ipledger.api import entries, tlog
+from ipledger.api.openapi import SPEC
+from ipledger.api.problems import on_http_exception, on_rejection, on_unexpected
+from ipledger.api.waiting import CheckpointWaiter
+from ipledger.ledger import PROBLEM_TITLES, Ledger, Rejection
+
+
+async def get_openapi(request: Request) -> Response:
+    return JSONResponse(SPEC)
+
+
+async def get_problem_type(request: Request) -> Response:
+    rule = request.path_params["rule"]
+    if rule not in PROBLEM_TITLES:
+        raise Rejection("not-found", f"no problem type '{rule}'", status=404)
+    title, status = PROBLEM_TITLES[rule]
+    return PlainTextResponse(f"{rule} (HTTP {status}): {title}\n")
+
+
+def create_app(ledger: Ledger) -> Starlette:
+    """An ASGI app over a started ledger (the caller owns the ledger's lifetime)."""
+    from ipledger.web.pages import routes as web_routes
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.waiter = CheckpointWaiter(ledger, asyncio.get_running_loop())
+        yield
+
+    app = Starlette(
+        routes=[
+            *entries.routes,
+            *tlog.routes,
+            Route("/openapi.json", get_openapi, methods=["GET"]),
+            Route("/problems/{rule}", get_problem_type, methods=["GET"]),
+            *web_routes,
+        ],
+        exception_handlers={
+            Rejection: on_rejection,
+            HTTPException: on_http_exception,
+            Exception: on_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.ledger = ledger
+    return app

@@ -1,0 +1,43 @@
+"""Reading request bodies with hard size limits and content-type checks."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from ipledger.ledger import Rejection
+
+
+async def read_body(request: Request, limit: int, media_types: tuple[str, ...]) -> bytes:
+    """The body, refusing a wrong Content-Type (415) or more than ``limit`` bytes (413)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in media_types:
+        raise Rejection(
+            "unsupported-media-type",
+            f"Content-Type must be {' or '.join(media_types)}, not {media_type or 'missing'!r}",
+            status=415,
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Rejection("body-too-large", f"body is {declared} bytes; at most {limit}")
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise Rejection("body-too-large", f"body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def int_param(request: Request, name: str, default: int | None = None) -> int:
+    """A non-negative decimal query parameter, or a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        if default is None:
+            raise Rejection("bad-parameter", f"query parameter '{name}' is required", f"/{name}")
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 16:
+        raise Rejection(
+            "bad-parameter", f"'{name}' must be a non-negative decimal integer", f"/{name}"
+        )
+    return int(raw)

@@ -1,0 +1,260 @@
+"""The ``ipledger`` command: init, serve, keygen, stamp, verify, log info, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ipledger.codec import canonicalize, parse_json
+from ipledger.identity import (
+    KeyFileError,
+    NoteVerifier,
+    SigningKey,
+    did_key,
+    read_private_key,
+    write_private_key,
+)
+from ipledger.ledger import ReceiptError, make_envelope, verify_receipt
+from ipledger.log import Checkpoint
+from ipledger.node import NodeConfig, NodeError, init_node, open_ledger
+from ipledger.services.evidence import STAMP_TYPE, file_sha256, stamp_body
+
+CONFIG_HOME = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+DEFAULT_KEY = CONFIG_HOME / "ipledger" / "stamper.key"
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"ipledger: {message}", file=sys.stderr)
+    return code
+
+
+def _load_vkey(value: str) -> NoteVerifier:
+    path = Path(value)
+    text = path.read_text().strip() if path.is_file() else value.strip()
+    return NoteVerifier.from_vkey(text)
+
+
+def _load_or_create_key(path: Path | None) -> SigningKey:
+    key_path = path or Path(os.environ.get("IPLEDGER_KEY", DEFAULT_KEY))
+    if not key_path.exists():
+        if path is not None:
+            raise KeyFileError(f"no key file at {key_path}; create one with 'ipledger keygen'")
+        key = SigningKey.generate()
+        write_private_key(key_path, key)
+        print(f"created a signing key at {key_path} ({did_key(key.public_key)})", file=sys.stderr)
+        return key
+    return read_private_key(key_path)
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    vkey = init_node(Path(args.data), args.origin)
+    print(f"initialised {args.data} for ledger {args.origin}\nverifier key: {vkey}")
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    key = SigningKey.generate()
+    write_private_key(Path(args.out), key, overwrite=args.force)
+    print(did_key(key.public_key))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ipledger.api.app import create_app
+
+    ledger = open_ledger(Path(args.data))
+    try:
+        config = uvicorn.Config(
+            create_app(ledger), host=args.host, port=args.port, log_level=args.log_level,
+            access_log=args.access_log, timeout_graceful_shutdown=5,
+        )
+        uvicorn.Server(config).run()
+    finally:
+        ledger.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Initialise (once), stamp the bundled sample documents (once), then serve."""
+    data = Path(args.data)
+    if not (data / "node.json").exists():
+        init_node(data, args.origin)
+    ledger = open_ledger(data)
+    try:
+        if ledger.store.tree_size() == 0:
+            key_path = data / "keys" / "demo-stamper.key"
+            key = read_private_key(key_path) if key_path.exists() else SigningKey.generate()
+            if not key_path.exists():
+                write_private_key(key_path, key)
+            samples = sorted((Path(__file__).parent / "samples").iterdir())
+            raws = [canonicalize(make_envelope(key, ledger.origin, STAMP_TYPE, stamp_body(p)))
+                    for p in samples]
+            for fut in ledger.submit_many(raws):
+                fut.result(timeout=30)
+            print(f"stamped {len(samples)} sample documents into {data}", file=sys.stderr)
+    finally:
+        ledger.close()
+    print(f"serving at http://{args.host}:{args.port}/", file=sys.stderr)
+    return cmd_serve(args)
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    from ipledger.services.stamp_client import stamp_files
+
+    key = _load_or_create_key(Path(args.key) if args.key else None)
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        return _fail(f"not a file: {', '.join(map(str, missing))}", 2)
+    failures = stamp_files(
+        paths, node=args.node, key=key, batch_size=args.batch_size,
+        media_type=args.media_type, include_name=not args.no_name,
+        progress=not args.quiet,
+    )
+    return 1 if failures else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    receipt_path = Path(args.receipt) if args.receipt else Path(f"{path}.receipt.json")
+    try:
+        verifier = _load_vkey(args.vkey)
+        receipt = parse_json(receipt_path.read_bytes())
+        verified = verify_receipt(receipt, [verifier])
+    except (OSError, ValueError) as exc:
+        step = exc.step if isinstance(exc, ReceiptError) else "input"
+        print(f"FAILED {path}: {step}: {exc if not isinstance(exc, ReceiptError) else exc.detail}")
+        return 1
+    entry = verified.entry
+    if entry.get("type") != STAMP_TYPE:
+        print(f"FAILED {path}: entry-type: the receipt is for a {entry.get('type')} entry")
+        return 1
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        print(f"FAILED {path}: file: {exc}")
+        return 1
+    recorded = entry["body"]["sha256"]
+    if actual != recorded:
+        print(f"FAILED {path}: file-hash: the file's SHA-256 is {actual}, "
+              f"the ledger recorded {recorded}")
+        return 1
+    print(f"OK {path}: SHA-256 {actual} recorded as entry {verified.index} of "
+          f"{verified.checkpoint.origin} at ledger time {entry['seq']['time']}, "
+          f"signed by {entry['actor'].split('#')[0]}; proven in the checkpoint of size "
+          f"{verified.checkpoint.tree_size}")
+    return 0
+
+
+def cmd_log_info(args: argparse.Namespace) -> int:
+    info: dict[str, Any]
+    if args.node:
+        import httpx
+
+        resp = httpx.get(args.node.rstrip("/") + "/v1/log", timeout=10)
+        resp.raise_for_status()
+        info = resp.json()
+    else:
+        data = Path(args.data)
+        from ipledger.storage.sqlite import SQLiteStore
+
+        config = NodeConfig.load(data)
+        store = SQLiteStore(config.store_path)
+        try:
+            latest = store.latest_checkpoint()
+            info = {"origin": config.origin, "entries_stored": store.tree_size(),
+                    "verifier_key": (data / "log.vkey").read_text().strip()}
+            if latest:
+                info["tree_size"] = latest.tree_size
+                info["checkpoint"] = latest.note
+        finally:
+            store.close()
+    if "checkpoint" in info:
+        text = info["checkpoint"].split("\n\n")[0] + "\n"
+        info["root_hash"] = Checkpoint.parse(text).root_hash.hex()
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+# -- argument parsing -------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ipledger", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create a node: keys, log.vkey, empty store")
+    p.add_argument("--data", required=True, help="data directory")
+    p.add_argument("--origin", required=True, help="the log's origin (checkpoint first line)")
+    p.set_defaults(func=cmd_init)
+
+    def serve_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", required=True)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--log-level", default="info")
+        p.add_argument("--access-log", action="store_true")
+
+    p = sub.add_parser("serve", help="serve the REST API, tlog tiles and web pages")
+    serve_args(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="init if needed, stamp sample documents, serve")
+    serve_args(p)
+    p.add_argument("--origin", default="demo.ipledger.localhost/evidence")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("keygen", help="create an Ed25519 signing key (PKCS#8 PEM, mode 0600)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_keygen)
+
+    p = sub.add_parser("stamp", help="record files' SHA-256 as evidence; writes PATH.receipt.json")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--node", required=True, help="node URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--key", help=f"signing key (default $IPLEDGER_KEY or {DEFAULT_KEY})")
+    p.add_argument("--media-type", help="media type for every file (default: guessed)")
+    p.add_argument("--no-name", action="store_true", help="do not record a hash of the name")
+    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_stamp)
+
+    p = sub.add_parser("verify", help="check a file against its receipt, offline")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--receipt", help="receipt file (default PATH.receipt.json)")
+    p.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("log", help="inspect a log")
+    log_sub = p.add_subparsers(dest="log_command", required=True)
+    p = log_sub.add_parser("info", help="size, root hash, latest checkpoint")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data")
+    where.add_argument("--node")
+    p.set_defaults(func=cmd_log_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (NodeError, KeyFileError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""The checkpoint signer: a C2SP tlog-checkpoint in a signed note, at most every interval."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ipledger.identity import NoteSigner, sign_note
+from ipledger.log import EMPTY_ROOT, Checkpoint
+from ipledger.storage.base import LedgerStore, StorageError, StoredCheckpoint
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 0.1
+
+
+def signed_checkpoint(origin: str, size: int, root: bytes, signer: NoteSigner) -> str:
+    return sign_note(Checkpoint(origin, size, root).to_text(), [signer])
+
+
+class CheckpointPublisher:
+    """Signs a checkpoint for the newest durable tree, no more often than ``interval_s``.
+
+    The first checkpoint (size 0 for an empty log) is signed at start, so one is
+    served from the node's first moment.
+    """
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        origin: str,
+        signer: NoteSigner,
+        interval_s: float = DEFAULT_INTERVAL_S,
+    ) -> None:
+        self._store = store
+        self.origin = origin
+        self._signer = signer
+        self.interval_s = interval_s
+        self._cond = threading.Condition()
+        self._pending: tuple[int, bytes] | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="checkpointer", daemon=True)
+        self._latest = store.latest_checkpoint()
+        self._last_signed_at = 0.0
+        self.published_at = time.monotonic()
+        self._listeners: list[Callable[[StoredCheckpoint], None]] = []
+
+    def add_listener(self, listener: Callable[[StoredCheckpoint], None]) -> None:
+        """Call ``listener(checkpoint)`` (from the signer thread) after each publication."""
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        size = self._store.tree_size()
+        if self._latest is None or self._latest.tree_size != size:
+            root = self._store.root_hash() if size else EMPTY_ROOT
+            assert root is not None, "store has entries but no root"
+            self._publish(size, root)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def latest(self) -> StoredCheckpoint:
+        assert self._latest is not None, "publisher not started"
+        return self._latest
+
+    def committed(self, size: int, root: bytes) -> None:
+        """Called by the sequencer after each durable batch."""
+        with self._cond:
+            self._pending = (size, root)
+            self._cond.notify_all()
+
+    def wait_for(self, size: int, timeout: float | None = None) -> StoredCheckpoint:
+        """Block until a checkpoint covering ``size`` entries is published."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self._latest is None or self._latest.tree_size < size:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError(f"no checkpoint covering {size} entries yet")
+                self._cond.wait(remaining)
+            return self._latest
+
+    def _publish(self, size: int, root: bytes) -> None:
+        note = signed_checkpoint(self.origin, size, root, self._signer)
+        checkpoint = StoredCheckpoint(size, note)
+        self._store.add_checkpoint(checkpoint)
+        with self._cond:
+            self._latest = checkpoint
+            self._last_signed_at = time.monotonic()
+            self.published_at = self._last_signed_at
+            self._cond.notify_all()
+        for listener in self._listeners:
+            listener(checkpoint)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopping and (
+                    self._pending is None
+                    or (self._latest is not None and self._pending[0] <= self._latest.tree_size)
+                ):
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                wait = self._last_signed_at + self.interval_s - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self._cond:
+                assert self._pending is not None
+                size, root = self._pending
+            try:
+                self._publish(size, root)
+            except StorageError as exc:
+                log.error("checkpoint at size %d not stored: %s", size, exc)
+                time.sleep(self.interval_s)

@@ -1,0 +1,154 @@
+"""The ledger: validation pipeline, sequencer, checkpoint signer and proofs over one store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from ipledger.codec import parse_json
+from ipledger.identity import NoteSigner, SigningKey
+from ipledger.ledger.checkpoints import DEFAULT_INTERVAL_S, CheckpointPublisher
+from ipledger.ledger.entry_types import EntryType
+from ipledger.ledger.envelope import wall_clock_ms
+from ipledger.ledger.errors import Rejection
+from ipledger.ledger.receipts import make_receipt
+from ipledger.ledger.sequencer import ReplayWindow, Sequenced, Sequencer
+from ipledger.ledger.validation import ValidatedEntry, Validator
+from ipledger.log import TileHashCache, consistency_proof, inclusion_proof
+from ipledger.storage.base import LedgerStore, StoredCheckpoint
+
+# Entries validated per worker task: big enough to amortise hand-offs, small enough
+# that both cores get work from one HTTP batch.
+_CHUNK = 64
+
+
+class Ledger:
+    """One append-only ledger: ``submit`` bytes, get futures that resolve once durable."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        origin: str,
+        log_key: SigningKey,
+        entry_types: Mapping[str, EntryType],
+        *,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+        checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
+        window: ReplayWindow | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.store = store
+        self.origin = origin
+        self.note_signer = NoteSigner(origin, log_key)
+        self.validator = Validator(origin, entry_types)
+        self.checkpoints = CheckpointPublisher(
+            store, origin, self.note_signer, checkpoint_interval_s
+        )
+        self.sequencer = Sequencer(
+            store, clock_ms=clock_ms, on_commit=self.checkpoints.committed, window=window
+        )
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers or os.cpu_count() or 2, thread_name_prefix="validate"
+        )
+        self.rejections: dict[str, int] = {}
+        self.proof_cache = TileHashCache()
+
+    @property
+    def verifier_key(self) -> str:
+        return self.note_signer.verifier_key()
+
+    def start(self) -> Ledger:
+        self.checkpoints.start()
+        self.sequencer.start()
+        return self
+
+    def close(self) -> None:
+        self.sequencer.stop()
+        self.checkpoints.stop()
+        self._pool.shutdown(wait=True)
+
+    # -- writes -----------------------------------------------------------------
+
+    def submit(self, raw: bytes) -> Future[Sequenced]:
+        return self.submit_many([raw])[0]
+
+    def submit_many(self, raws: Sequence[bytes]) -> list[Future[Sequenced]]:
+        """Validate (on all cores) and enqueue; each future holds the sequenced entry."""
+        futures: list[Future[Sequenced]] = [Future() for _ in raws]
+        for start in range(0, len(raws), _CHUNK):
+            chunk = range(start, min(start + _CHUNK, len(raws)))
+            self._pool.submit(self._validate_chunk, [(raws[i], futures[i]) for i in chunk])
+        return futures
+
+    def _validate_chunk(self, items: list[tuple[bytes, Future[Sequenced]]]) -> None:
+        valid: list[tuple[ValidatedEntry, Future[Sequenced]]] = []
+        for raw, fut in items:
+            try:
+                valid.append((self.validator.validate(raw), fut))
+            except Rejection as exc:
+                self.rejections[exc.rule] = self.rejections.get(exc.rule, 0) + 1
+                fut.set_exception(exc)
+            except Exception as exc:  # never leave a submitter hanging
+                fut.set_exception(Rejection("invalid-value", f"unexpected input: {exc}"))
+        if valid:
+            self.sequencer.enqueue(valid)
+
+    # -- reads ------------------------------------------------------------------
+
+    def tree_size(self) -> int:
+        """Entries covered by the latest signed checkpoint (what readers may rely on)."""
+        return self.checkpoints.latest().tree_size
+
+    def latest_checkpoint(self) -> StoredCheckpoint:
+        return self.checkpoints.latest()
+
+    def wait_for_checkpoint(self, size: int, timeout: float | None = None) -> StoredCheckpoint:
+        return self.checkpoints.wait_for(size, timeout)
+
+    def entry(self, index: int) -> bytes:
+        self._check_index(index, self.tree_size())
+        return self.store.read_entries(index, index + 1)[0]
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        return self.store.read_entries(start, end)
+
+    def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
+        self._check_size(tree_size)
+        self._check_index(index, tree_size)
+        return inclusion_proof(index, tree_size, self.store, cache=self.proof_cache)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        self._check_size(new_size)
+        if not 0 <= old_size <= new_size:
+            raise Rejection("out-of-range", f"need 0 <= from ({old_size}) <= to ({new_size})",
+                            "/from")
+        return consistency_proof(old_size, new_size, self.store, cache=self.proof_cache)
+
+    def receipt(self, index: int, checkpoint: StoredCheckpoint | None = None) -> dict[str, Any]:
+        """A receipt for entry ``index`` against ``checkpoint`` (default: the latest)."""
+        cp = checkpoint or self.latest_checkpoint()
+        self._check_index(index, cp.tree_size)
+        entry = self.store.read_entries(index, index + 1)[0]
+        proof = inclusion_proof(index, cp.tree_size, self.store, cache=self.proof_cache)
+        return make_receipt(entry, parse_json(entry), index, proof, cp.tree_size, cp.note)
+
+    def receipts(
+        self, indexes: Sequence[int], checkpoint: StoredCheckpoint
+    ) -> list[dict[str, Any]]:
+        return [self.receipt(i, checkpoint) for i in indexes]
+
+    def _check_size(self, tree_size: int) -> None:
+        latest = self.tree_size()
+        if not 1 <= tree_size <= latest:
+            raise Rejection(
+                "out-of-range", f"tree size {tree_size} is not in 1..{latest}", "/size"
+            )
+
+    @staticmethod
+    def _check_index(index: int, tree_size: int) -> None:
+        if not 0 <= index < tree_size:
+            raise Rejection(
+                "out-of-range", f"index {index} is not in 0..{tree_size - 1}", "/index"
+            )

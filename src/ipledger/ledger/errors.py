@@ -1,0 +1,63 @@
+"""Why an entry or request was refused: one exception type, RFC 9457-ready."""
+
+from __future__ import annotations
+
+# rule -> (title, HTTP status). The rule id is the stable, machine-readable part; the
+# problem type URI is /problems/<rule>.
+PROBLEM_TITLES: dict[str, tuple[str, int]] = {
+    "invalid-json": ("Body is not valid JSON", 400),
+    "invalid-utf8": ("Body is not valid UTF-8", 400),
+    "duplicate-key": ("JSON object has a duplicate key", 400),
+    "no-floats": ("Numbers must be integers (amounts are integer minor units)", 400),
+    "integer-range": ("Integer outside the I-JSON range ±(2^53-1)", 400),
+    "not-canonical": ("Body is not RFC 8785 canonical JSON", 400),
+    "too-large": ("Entry exceeds 65,535 bytes", 413),
+    "body-too-large": ("Request body too large", 413),
+    "missing-field": ("A required field is missing", 422),
+    "unknown-field": ("Unknown field", 422),
+    "wrong-type": ("Field has the wrong JSON type", 422),
+    "invalid-value": ("Field value is invalid", 422),
+    "unsupported-version": ("Unsupported envelope version", 422),
+    "wrong-ledger": ("Entry is bound to a different ledger", 422),
+    "unknown-type": ("Unknown entry type", 422),
+    "invalid-actor": ("Actor is not a resolvable DID URL", 422),
+    "bad-signature": ("Signature does not verify", 422),
+    "stale-created": ("'created' is older than the replay window", 422),
+    "future-created": ("'created' is too far in the future", 422),
+    "replayed-nonce": ("Nonce already used by this actor", 409),
+    "sequencer-seq": ("Entries must not carry 'seq'; the sequencer adds it", 422),
+    "unavailable": ("The ledger cannot accept writes right now", 503),
+    "not-found": ("Not found", 404),
+    "out-of-range": ("Index or tree size out of range", 400),
+    "bad-parameter": ("Query parameter is invalid", 400),
+    "unsupported-media-type": ("Unsupported Content-Type", 415),
+    "method-not-allowed": ("Method not allowed", 405),
+}
+
+
+class Rejection(Exception):  # noqa: N818 - a rejection is an outcome, not a bug
+    """An input the ledger refuses, naming the field (JSON Pointer) and the rule."""
+
+    def __init__(self, rule: str, detail: str, pointer: str = "", status: int | None = None):
+        super().__init__(f"{pointer or '(document)'}: {rule}: {detail}")
+        self.rule = rule
+        self.detail = detail
+        self.pointer = pointer
+        title, default_status = PROBLEM_TITLES.get(rule, ("Rejected", 400))
+        self.title = title
+        self.status = status if status is not None else default_status
+
+    def problem(self, instance: str | None = None) -> dict[str, object]:
+        """The RFC 9457 problem document for this rejection."""
+        doc: dict[str, object] = {
+            "type": f"/problems/{self.rule}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "rule": self.rule,
+        }
+        if self.pointer:
+            doc["pointer"] = self.pointer
+        if instance:
+            doc["instance"] = instance
+        return doc

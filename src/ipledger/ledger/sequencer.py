@@ -1,0 +1,191 @@
+"""The sequencer: orders validated entries, assigns index and ledger time, group-commits.
+
+One thread owns the tree's right edge. Each batch is one storage transaction (one
+fsync); a submitter's future resolves only after that commit returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from ipledger.codec import canonicalize, parse_json
+from ipledger.ledger.envelope import MAX_ENTRY_BYTES
+from ipledger.ledger.errors import Rejection
+from ipledger.ledger.timefmt import format_rfc3339_ms, parse_rfc3339_ms
+from ipledger.ledger.validation import ValidatedEntry
+from ipledger.log import TreeAppender, leaf_hash
+from ipledger.storage.base import AppendBatch, LedgerStore, StorageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequenced:
+    """An entry as the log holds it: index, ledger time, exact bytes."""
+
+    index: int
+    time_ms: int
+    entry: bytes
+
+
+@dataclass(frozen=True)
+class ReplayWindow:
+    """How far ``created`` may lie from ledger time; nonces are kept this long."""
+
+    past_ms: int = 15 * 60_000
+    future_ms: int = 5 * 60_000
+
+
+def last_entry_time_ms(store: LedgerStore) -> int:
+    size = store.tree_size()
+    if size == 0:
+        return 0
+    (entry,) = store.read_entries(size - 1, size)
+    return parse_rfc3339_ms(parse_json(entry)["seq"]["time"])
+
+
+Pending = tuple[ValidatedEntry, "Future[Sequenced]"]
+
+
+class Sequencer:
+    """Orders entries into the log; call :meth:`enqueue` from any thread."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        *,
+        clock_ms: Callable[[], int],
+        on_commit: Callable[[int, bytes], None],
+        window: ReplayWindow | None = None,
+        max_batch: int = 4096,
+    ) -> None:
+        self._store = store
+        self._clock_ms = clock_ms
+        self._on_commit = on_commit
+        self.window = window or ReplayWindow()
+        self.max_batch = max_batch
+        self.tree_size = store.tree_size()
+        self.last_time_ms = last_entry_time_ms(store)
+        self._tree = TreeAppender.from_reader(store, self.tree_size)
+        self._queue: deque[Pending] = deque()
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="sequencer", daemon=True)
+        self.batches = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def queue_depth(self) -> int:
+        return len(self._queue)
+
+    def enqueue(self, items: Sequence[Pending]) -> None:
+        with self._cond:
+            if self._stopping:
+                for _, fut in items:
+                    fut.set_exception(Rejection("unavailable", "the ledger is shutting down"))
+                return
+            self._queue.extend(items)
+            self._cond.notify()
+
+    def _take_batch(self) -> list[Pending] | None:
+        with self._cond:
+            while not self._queue and not self._stopping:
+                self._cond.wait()
+            if not self._queue:
+                return None
+            n = min(len(self._queue), self.max_batch)
+            return [self._queue.popleft() for _ in range(n)]
+
+    def _run(self) -> None:
+        while (batch := self._take_batch()) is not None:
+            try:
+                self._commit(batch)
+            except Exception as exc:  # a bug must not wedge every waiting submitter
+                log.exception("sequencer batch failed")
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(Rejection("unavailable", f"batch failed: {exc}"))
+
+    def _admit(self, batch: list[Pending], time_ms: int) -> list[Pending]:
+        """Apply the replay window and nonce rules; reject the rest."""
+        seen = self._store.seen_nonces([v.nonce_key for v, _ in batch])
+        admitted: list[Pending] = []
+        for item in batch:
+            v, fut = item
+            if v.created_ms < time_ms - self.window.past_ms:
+                fut.set_exception(Rejection(
+                    "stale-created",
+                    f"created {v.envelope['created']} is more than "
+                    f"{self.window.past_ms // 1000} s before ledger time "
+                    f"{format_rfc3339_ms(time_ms)}",
+                    "/created",
+                ))
+            elif v.created_ms > time_ms + self.window.future_ms:
+                fut.set_exception(Rejection(
+                    "future-created",
+                    f"created {v.envelope['created']} is more than "
+                    f"{self.window.future_ms // 1000} s after ledger time "
+                    f"{format_rfc3339_ms(time_ms)}",
+                    "/created",
+                ))
+            elif v.nonce_key in seen:
+                fut.set_exception(Rejection(
+                    "replayed-nonce", "this actor already used this nonce", "/nonce"
+                ))
+            else:
+                seen.add(v.nonce_key)
+                admitted.append(item)
+        return admitted
+
+    def _commit(self, batch: list[Pending]) -> None:
+        time_ms = max(self._clock_ms(), self.last_time_ms)
+        admitted = self._admit(batch, time_ms)
+        if not admitted:
+            return
+        first = self.tree_size
+        seq_time = format_rfc3339_ms(time_ms)
+        entries: list[bytes] = []
+        keys: list[tuple[bytes, int]] = []
+        for offset, (v, _) in enumerate(admitted):
+            index = first + offset
+            entries.append(canonicalize({**v.envelope, "seq": {"index": index, "time": seq_time}}))
+            keys.extend((k, index) for k in v.index_keys)
+        if any(len(e) > MAX_ENTRY_BYTES for e in entries):  # guarded by SEQ_RESERVE
+            raise RuntimeError("sequenced entry exceeds the uint16 bundle limit")
+        # Append to a copy: the in-memory right edge only moves once the batch is durable.
+        tree = self._tree.clone()
+        result = tree.append([leaf_hash(e) for e in entries])
+        try:
+            self._store.append(AppendBatch(
+                first_index=first,
+                entries=entries,
+                tiles=result.tiles,
+                root_hash=result.root_hash,
+                keys=keys,
+                nonces=[(v.nonce_key, v.created_ms) for v, _ in admitted],
+                prune_nonces_before_ms=time_ms - self.window.past_ms,
+            ))
+        except StorageError as exc:
+            log.error("append of %d entries failed: %s", len(entries), exc)
+            for _, fut in admitted:
+                fut.set_exception(Rejection("unavailable", f"storage refused the write: {exc}"))
+            return
+        self._tree = tree
+        self.tree_size = result.tree_size
+        self.last_time_ms = time_ms
+        self.batches += 1
+        self._on_commit(result.tree_size, result.root_hash)
+        for offset, (_, fut) in enumerate(admitted):
+            fut.set_result(Sequenced(first + offset, time_ms, entries[offset]))

@@ -1,0 +1,116 @@
+"""The stateless half of validation: bytes -> a checked, signature-verified entry.
+
+The stateful half (replay window, nonce reuse) runs in the sequencer, where the
+ledger time and the set of used nonces are known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ipledger.codec import EncodingError, JsonError, b64url_decode, parse_canonical
+from ipledger.identity import DidError, public_key_from_did, verify_signature
+from ipledger.ledger.entry_types import EntryType
+from ipledger.ledger.envelope import (
+    MAX_SUBMITTED_BYTES,
+    check_envelope_shape,
+    endorsement_payload,
+    signing_payload,
+)
+from ipledger.ledger.errors import Rejection
+from ipledger.ledger.timefmt import parse_rfc3339_ms
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatedEntry:
+    """A submitted envelope that passed every check that needs no ledger state."""
+
+    envelope: dict[str, Any]
+    created_ms: int
+    nonce_key: bytes
+    index_keys: tuple[bytes, ...]
+
+
+def nonce_key(actor: str, nonce: str) -> bytes:
+    """The replay key of (actor, nonce): 16 bytes of SHA-256, enough against collisions."""
+    return hashlib.sha256(f"{actor}\n{nonce}".encode()).digest()[:16]
+
+
+@lru_cache(maxsize=65_536)
+def _actor_key(actor: str) -> bytes:
+    return public_key_from_did(actor)
+
+
+def resolve_actor_key(actor: str, pointer: str) -> bytes:
+    """The Ed25519 key an actor DID URL names (did:key for now)."""
+    if "#" not in actor:
+        raise Rejection(
+            "invalid-actor", "actor must be a DID URL naming a key (did:...#fragment)", pointer
+        )
+    try:
+        return _actor_key(actor)
+    except DidError as exc:
+        raise Rejection("invalid-actor", str(exc), pointer) from None
+
+
+class Validator:
+    """Checks raw entry bytes against one ledger's rules and entry types."""
+
+    def __init__(self, origin: str, entry_types: Mapping[str, EntryType]) -> None:
+        self.origin = origin
+        self.entry_types = dict(entry_types)
+
+    def validate(self, raw: bytes) -> ValidatedEntry:
+        if len(raw) > MAX_SUBMITTED_BYTES:
+            raise Rejection(
+                "too-large", f"entry is {len(raw)} bytes; at most {MAX_SUBMITTED_BYTES}", ""
+            )
+        try:
+            env = parse_canonical(raw)
+        except JsonError as exc:
+            raise Rejection(exc.rule, exc.detail, exc.pointer) from None
+        check_envelope_shape(env, self.origin)
+        entry_type = self.entry_types.get(env["type"])
+        if entry_type is None:
+            known = ", ".join(sorted(self.entry_types))
+            raise Rejection("unknown-type", f"'{env['type']}' is not one of: {known}", "/type")
+        body = env["body"]
+        entry_type.check_body(body)
+        verify_entry_signatures(env)
+        return ValidatedEntry(
+            envelope=env,
+            created_ms=parse_rfc3339_ms(env["created"]),
+            nonce_key=nonce_key(env["actor"], env["nonce"]),
+            index_keys=tuple(entry_type.index_keys(body)),
+        )
+
+
+def verify_entry_signatures(env: Mapping[str, Any]) -> None:
+    """The actor's signature and every endorsement; raises Rejection naming the bad one."""
+    key = resolve_actor_key(env["actor"], "/actor")
+    if not verify_signature(key, signing_payload(env), _signature_bytes(env["sig"], "/sig")):
+        raise Rejection(
+            "bad-signature", "'sig' is not the actor's Ed25519 signature of the entry", "/sig"
+        )
+    endorsements = env.get("endorsements") or []
+    if endorsements:
+        payload = endorsement_payload(env)
+        for i, item in enumerate(endorsements):
+            where = f"/endorsements/{i}"
+            endorser = resolve_actor_key(item["actor"], f"{where}/actor")
+            signature = _signature_bytes(item["sig"], f"{where}/sig")
+            if not verify_signature(endorser, payload, signature):
+                raise Rejection(
+                    "bad-signature", "endorsement signature does not verify", f"{where}/sig"
+                )
+
+
+def _signature_bytes(value: str, pointer: str) -> bytes:
+    try:
+        return b64url_decode(value)
+    except EncodingError:
+        raise Rejection("invalid-value", "signature is not canonical base64url", pointer) from None

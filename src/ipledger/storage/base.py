@@ -1,0 +1,73 @@
+"""The storage interface every backend implements (SQLite now, PostgreSQL later)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class StorageError(Exception):
+    """The store could not complete an operation (disk full, read-only, corrupt...)."""
+
+
+@dataclass(frozen=True)
+class AppendBatch:
+    """Everything one group commit writes, atomically, in one transaction.
+
+    ``entries`` are the sequenced entry bytes for indexes ``first_index`` onwards;
+    ``tiles`` the new contents of every hash tile that changed; ``keys`` secondary
+    lookup keys (e.g. an evidence digest) pointing at entry indexes; ``nonces`` replay
+    keys with the entry's ``created`` time in milliseconds.
+    """
+
+    first_index: int
+    entries: Sequence[bytes]
+    tiles: Mapping[tuple[int, int], bytes]
+    root_hash: bytes
+    keys: Sequence[tuple[bytes, int]] = ()
+    nonces: Sequence[tuple[bytes, int]] = ()
+    prune_nonces_before_ms: int | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    tree_size: int
+    note: str
+
+
+class LedgerStore(Protocol):
+    """A node's durable state: entries, hash tiles, checkpoints, replay keys."""
+
+    def tree_size(self) -> int: ...
+
+    def root_hash(self) -> bytes | None: ...
+
+    def append(self, batch: AppendBatch) -> None:
+        """Write the batch in one transaction and make it durable before returning."""
+        ...
+
+    def read_tiles(self, requests: Sequence[tuple[int, int, int]]) -> list[bytes]:
+        """Hash tiles (level, index, width) -> exactly ``width * 32`` bytes each."""
+        ...
+
+    def read_entries(self, start: int, end: int) -> list[bytes]:
+        """Entries with ``start <= index < end`` (all must exist)."""
+        ...
+
+    def lookup_key(self, key: bytes) -> list[int]: ...
+
+    def seen_nonces(self, keys: Sequence[bytes]) -> set[bytes]: ...
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None: ...
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+
+    def checkpoint_at(self, tree_size: int) -> StoredCheckpoint | None: ...
+
+    def get_meta(self, name: str) -> str | None: ...
+
+    def set_meta(self, name: str, value: str) -> None: ...
+
+    def close(self) -> None: ...
