@@ -170,5 +170,36 @@ run_client t_xmodempty 1 -vkey "@$www/t_xmodempty/vkey"
 neg t_gosumdblayout 257 sh -c 'mkdir tlog/tile/8 && mv tlog/tile/0 tlog/tile/8/0'
 run_client t_gosumdblayout 1 -vkey "@$www/t_gosumdblayout/vkey"
 
+note "== forged leaf: entry 32000 replaced in bundle 125 AND its leaf hash in tile/0/125 (a consistent pair);"
+note "   only the parent tile/1/000 disagrees. x/mod v0.7.0's tileHashReader alone misses this at size 70000."
+forge_leaf() {
+    python3 - <<'PYEOF'
+import hashlib
+bp, tp = "tlog/tile/entries/125", "tlog/tile/0/125"
+b = open(bp, "rb").read()
+l = int.from_bytes(b[:2], "big")
+evil = b"forged entry"
+open(bp, "wb").write(len(evil).to_bytes(2, "big") + evil + b[2 + l:])
+t = bytearray(open(tp, "rb").read())
+t[0:32] = hashlib.sha256(b"\x00" + evil).digest()
+open(tp, "wb").write(bytes(t))
+PYEOF
+}
+neg t_forgedleaf 70000 forge_leaf
+run_client t_forgedleaf 1 -vkey "@$www/t_forgedleaf/vkey" -entries 0 -proofs all
+if grep -q 'does not match its parent tile/1/000' "$work/t_forgedleaf.json"; then
+    ok "t_forgedleaf: caught by the independent tile authentication"
+else
+    bad "t_forgedleaf: not caught by the independent tile authentication"
+fi
+rc=0
+"$client" -url "http://127.0.0.1:$port/t_forgedleaf/tlog/" -vkey "@$www/t_forgedleaf/vkey" \
+    -entries 0 -proofs all -xmod-auth-only >"$work/xmodonly.json" 2>/dev/null || rc=$?
+if [ "$rc" = 0 ]; then
+    note "INFO  with -xmod-auth-only the forged tile is ACCEPTED: this x/mod has the tileHashReader authentication bug"
+else
+    note "INFO  with -xmod-auth-only the forged tile is rejected: this x/mod's tileHashReader authenticates every tile"
+fi
+
 note "== $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
