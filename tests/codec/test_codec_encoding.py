@@ -63,7 +63,10 @@ def test_b64_rejects(bad: str) -> None:
     ("raw", "text"),
     [
         (b"Hello World!", "2NEpo7TZRRrLZSi2U"),
-        (b"The quick brown fox jumps over the lazy dog.", "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"),
+        (
+            b"The quick brown fox jumps over the lazy dog.",
+            "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z",
+        ),
         (bytes.fromhex("0000287fb4cd"), "11233QC4"),
         (b"", ""),
         (b"\0", "1"),

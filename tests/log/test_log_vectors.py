@@ -228,7 +228,7 @@ def test_leaf_hashes() -> None:
 
 
 def test_empty_root() -> None:
-    assert EMPTY_ROOT == ROOTS[0]
+    assert ROOTS[0] == EMPTY_ROOT
     assert root_hash(0, STORE) == ROOTS[0]
     assert TreeAppender().root_hash == ROOTS[0]
 

@@ -33,6 +33,7 @@ ALG_ED25519 = 0x01
 _SIG_PREFIX = "— "  # em dash U+2014, space
 _HEX8 = re.compile(r"[0-9a-f]{8}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class NoteError(ValueError):
@@ -43,7 +44,7 @@ def _valid_name(name: str) -> bool:
     return (
         bool(name)
         and "+" not in name
-        and not any(c.isspace() or unicodedata.category(c) == "Zs" for c in name)
+        and not any(c.isspace() or unicodedata.category(c) in ("Zs", "Cc", "Cs") for c in name)
     )
 
 
@@ -57,6 +58,8 @@ def _check_text(text: str) -> None:
         raise NoteError("note text must be non-empty and end with a newline")
     if _CONTROL.search(text):
         raise NoteError("note text contains an ASCII control character other than newline")
+    if _SURROGATE.search(text):
+        raise NoteError("note text is not valid Unicode (lone surrogate)")
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,8 @@ def _split(note: str | bytes) -> tuple[str, list[str]]:
             raise NoteError("malformed note: not valid UTF-8") from None
     if _CONTROL.search(note):
         raise NoteError("malformed note: ASCII control character other than newline")
+    if _SURROGATE.search(note):
+        raise NoteError("malformed note: lone surrogate")
     split = note.rfind("\n\n")
     if split < 0:
         raise NoteError("malformed note: no blank line before the signatures")

@@ -2,8 +2,8 @@
 
 Each function first works out, from sizes alone, which complete subtrees the answer needs
 (RFC 9162 PATH and SUBPROOF, §2.1.3.1 and §2.1.4.1), then fetches all the tiles holding
-them in ONE ``read_tiles`` call (full tiles already in the optional :class:`TileHashCache`
-are not read at all), then hashes.
+them in ONE ``read_tiles`` call (tiles already in the optional :class:`TileHashCache` are
+not read at all), then hashes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from .cache import Pyramid, TileHashCache, subtree_from_hashes
 from .hashing import EMPTY_ROOT, HASH_SIZE, node_hash
-from .tiles import TILE_WIDTH, TileError, TileReader
+from .tiles import TileError, TileReader
 from .treemath import Node, locate_node, range_nodes, split_point
 from .verify import ProofError, verify_consistency, verify_inclusion
 
@@ -81,8 +81,8 @@ def _node_hashes(
         key = (loc.tile_level, loc.tile_index)
         if key in pyramids or key in wanted:
             continue
-        if loc.width == TILE_WIDTH and cache is not None:
-            pyramid = cache.get(loc.tile_level, loc.tile_index)
+        if cache is not None:
+            pyramid = cache.get(loc.tile_level, loc.tile_index, loc.width)
             if pyramid is not None:
                 pyramids[key] = pyramid
                 continue
@@ -99,7 +99,7 @@ def _node_hashes(
                     f"tile ({level}, {index}) came back with {len(blob)} bytes, "
                     f"want {width * HASH_SIZE}"
                 )
-            if width == TILE_WIDTH and cache is not None:
+            if cache is not None:
                 pyramids[(level, index)] = cache.put(level, index, blob)
             else:
                 raw[(level, index)] = blob

@@ -62,8 +62,21 @@ def stamp_files(
 ) -> int:
     """Stamp every file; returns the number that failed (each reported on stderr)."""
     base = node.rstrip("/")
-    failures = 0
     bar = Progress(len(paths), progress)
+    try:
+        return _stamp_batches(paths, base, key, batch_size, media_type, include_name, bar,
+                              timeout)
+    except httpx.HTTPError as exc:
+        bar.finish()
+        print(f"ipledger: cannot reach the node at {base}: {exc}", file=sys.stderr)
+        return len(paths) - bar.done
+
+
+def _stamp_batches(
+    paths: Sequence[Path], base: str, key: SigningKey, batch_size: int,
+    media_type: str | None, include_name: bool, bar: Progress, timeout: float,
+) -> int:
+    failures = 0
     with httpx.Client(timeout=timeout) as client:
         origin = client.get(f"{base}/v1/log").raise_for_status().json()["origin"]
         for start in range(0, len(paths), batch_size):

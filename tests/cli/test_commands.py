@@ -1,0 +1,102 @@
+"""The ``ipledger`` command: init, keygen, verify, log info (offline parts)."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from ipledger.cli import main
+from ipledger.codec import canonicalize
+from ipledger.identity import NoteSigner, NoteVerifier, SigningKey, read_private_key
+from ipledger.ledger import Ledger, make_envelope
+from ipledger.services.evidence import stamp_body
+from ipledger.services.stamp_client import write_receipt
+from tests.conftest import ORIGIN, T0
+
+
+def test_init_writes_vkey_and_private_key_safely(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "node"
+    assert main(["init", "--data", str(data), "--origin", "office.example/trademarks"]) == 0
+    vkey = (data / "log.vkey").read_text()
+    assert vkey.endswith("\n") and vkey.count("\n") == 1
+    assert re.fullmatch(r"office\.example/trademarks\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}\n", vkey)
+    NoteVerifier.from_vkey(vkey.strip())
+    mode = stat.S_IMODE((data / "keys" / "log.key").stat().st_mode)
+    assert mode == 0o600
+    assert main(["init", "--data", str(data), "--origin", "x.example/y"]) == 1
+    assert "already initialised" in capsys.readouterr().err
+
+
+def test_init_rejects_a_bad_origin(tmp_path: Path, capsys) -> None:
+    assert main(["init", "--data", str(tmp_path / "n"), "--origin", "has space"]) == 1
+
+
+def test_keygen_refuses_to_overwrite(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "k.pem"
+    assert main(["keygen", "--out", str(out)]) == 0
+    did = capsys.readouterr().out.strip()
+    assert did.startswith("did:key:z6Mk")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert main(["keygen", "--out", str(out)]) == 1
+    assert read_private_key(out).public_key
+
+
+@pytest.fixture
+def stamped(ledger: Ledger, stamper: SigningKey, tmp_path: Path) -> tuple[Path, str]:
+    doc = tmp_path / "contract.pdf"
+    doc.write_bytes(b"%PDF-1.7 a licence agreement")
+    env = make_envelope(stamper, ORIGIN, "evidence.stamp", stamp_body(doc), created_ms=T0)
+    seq = ledger.submit(canonicalize(env)).result(timeout=10)
+    ledger.wait_for_checkpoint(seq.index + 1, timeout=5)
+    write_receipt(doc, ledger.receipt(seq.index))
+    vkey_file = tmp_path / "log.vkey"
+    vkey_file.write_text(ledger.verifier_key + "\n")
+    return doc, str(vkey_file)
+
+
+def test_verify_accepts_the_file_and_its_receipt(stamped, capsys) -> None:
+    doc, vkey = stamped
+    assert main(["verify", str(doc), "--vkey", vkey]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK ") and "entry 0" in out and ORIGIN in out
+
+
+def test_verify_says_exactly_what_failed(stamped, tmp_path: Path, capsys) -> None:
+    doc, vkey = stamped
+    receipt_path = Path(f"{doc}.receipt.json")
+    original = receipt_path.read_text()
+
+    doc.write_bytes(b"%PDF-1.7 a different agreement")
+    assert main(["verify", str(doc), "--vkey", vkey]) == 1
+    assert "file-hash" in capsys.readouterr().out
+    doc.write_bytes(b"%PDF-1.7 a licence agreement")
+
+    other = NoteSigner(ORIGIN, SigningKey.generate()).verifier_key()
+    assert main(["verify", str(doc), "--vkey", other]) == 1
+    assert "checkpoint-signature" in capsys.readouterr().out
+
+    tampered = json.loads(original)
+    tampered["entry"]["seq"]["time"] = "2020-01-01T00:00:00.000Z"
+    receipt_path.write_text(json.dumps(tampered))
+    assert main(["verify", str(doc), "--vkey", vkey]) == 1
+    assert "inclusion-proof" in capsys.readouterr().out
+
+    receipt_path.write_text("{not json")
+    assert main(["verify", str(doc), "--vkey", vkey]) == 1
+    assert "FAILED" in capsys.readouterr().out
+
+    receipt_path.unlink()
+    assert main(["verify", str(doc), "--vkey", vkey]) == 1
+
+
+def test_log_info_reads_a_data_directory(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "node"
+    main(["init", "--data", str(data), "--origin", "office.example/log"])
+    capsys.readouterr()
+    assert main(["log", "info", "--data", str(data)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["origin"] == "office.example/log" and info["entries_stored"] == 0
