@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -39,10 +40,8 @@ class CheckpointWatcher(threading.Thread):
     def run(self) -> None:
         with httpx.Client(timeout=1) as client:
             while not self.stop.is_set():
-                try:
+                with contextlib.suppress(httpx.HTTPError):
                     self.notes.add(client.get(f"{self.node.url}/tlog/checkpoint").text)
-                except httpx.HTTPError:
-                    pass
                 time.sleep(0.02)
 
 
