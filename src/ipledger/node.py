@@ -64,7 +64,11 @@ class NodeConfig:
 
 
 def open_ledger(data: Path, **options: object) -> Ledger:
-    """Open the node in ``data`` and start its sequencer and checkpoint signer."""
+    """Open the node in ``data`` and start its sequencer and checkpoint signer.
+
+    Validation runs in worker processes unless ``validation_processes=False``.
+    """
+    options.setdefault("validation_processes", True)
     config = NodeConfig.load(data)
     key = read_private_key(data / LOG_KEY_FILE)
     store = SQLiteStore(config.store_path)

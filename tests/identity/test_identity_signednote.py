@@ -215,3 +215,11 @@ def test_sign_rejects_bad_text(text: str) -> None:
 def test_bad_names(name: str) -> None:
     with pytest.raises(NoteError):
         NoteSigner(name, SigningKey.from_seed(b"\3" * 32))
+
+
+def test_verifier_key_whose_base64_contains_plus_parses() -> None:
+    # Regression: the key material's base64 may contain '+', the field separator.
+    vkey = "example.org/smoke+f50cbf8f+AWgGDY+HOLYCEp7GfkxycsLAq0ebpIYAxOAkdRRSRyPA"
+    v = NoteVerifier.from_vkey(vkey)
+    assert v.name == "example.org/smoke"
+    assert v.verifier_key() == vkey

@@ -317,3 +317,45 @@ def test_endorsements_are_verified(ledger: Ledger, stamper: SigningKey) -> None:
     bad["sig"] = b64url_encode(stamper.sign(signing_payload(bad)))
     err = rejection(ledger, bad)
     assert (err.rule, err.pointer) == ("bad-signature", "/endorsements/0/sig")
+
+
+def test_spliced_entries_equal_canonical_json(stamper: SigningKey) -> None:
+    """The sequencer's byte splicing gives exactly canonicalize(envelope + seq)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ipledger.ledger.envelope import signing_payload
+    from ipledger.ledger.validation import Validator, splice_seq
+    from ipledger.node import entry_types
+
+    validator = Validator(ORIGIN, entry_types())
+    endorser = SigningKey.from_seed(b"\x05" * 32)
+
+    @settings(max_examples=60, deadline=None)
+    @given(n=st.integers(0, 2**40), index=st.integers(0, 2**53 - 1),
+           media=st.sampled_from([None, "text/plain", "image/svg+xml"]),
+           endorsed=st.booleans())
+    def check(n: int, index: int, media: str | None, endorsed: bool) -> None:
+        body = {"sha256": f"{n:064x}"} | ({"media_type": media} if media else {})
+        env = make_envelope(stamper, ORIGIN, "evidence.stamp", body, created_ms=T0,
+                            endorsers=[endorser] if endorsed else [])
+        v = validator.validate(raw(env))
+        time = "2026-09-21T14:13:20.123Z"
+        assert splice_seq(v, index, time) == canonicalize(
+            {**env, "seq": {"index": index, "time": time}})
+        off = v.seq_offset
+        assert v.raw[:off] + v.raw[off + len(env["sig"]) + 9 :] == signing_payload(env)
+
+    check()
+
+
+def test_validation_in_worker_processes(open_test_ledger: LedgerFactory,
+                                        stamper: SigningKey) -> None:
+    ledger = open_test_ledger(validation_processes=True, workers=2)
+    good = [raw(stamp(stamper, n)) for n in range(300)]
+    bad = raw(stamp(stamper, 999, ledger="elsewhere.example/log"))
+    futures = ledger.submit_many([*good, bad])
+    assert sorted(f.result(timeout=60).index for f in futures[:-1]) == list(range(300))
+    err = futures[-1].exception(timeout=60)
+    assert isinstance(err, Rejection)
+    assert (err.rule, err.pointer) == ("wrong-ledger", "/ledger")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ipledger.log import MemoryTileStore, TileReader, TreeAppender, tile_width_at
 
@@ -112,3 +113,22 @@ def build_store(leaf_hashes: Sequence[bytes]) -> MemoryTileStore:
     store = MemoryTileStore()
     store.write_tiles(TreeAppender().append(leaf_hashes).tiles)
     return store
+
+
+BIG_SIZE = 70_000  # crosses level-1 (256) and level-2 (65,536) tile boundaries
+
+
+@dataclass
+class BigTree:
+    ref: RefTree
+    store: MemoryTileStore
+    size: int
+
+
+def make_big_tree() -> BigTree:
+    ref = RefTree([entry(i) for i in range(BIG_SIZE)])
+    store = MemoryTileStore()
+    appender = TreeAppender()
+    for lo in range(0, BIG_SIZE, 5_000):
+        store.write_tiles(appender.append(ref.leaf_hashes[lo : lo + 5_000]).tiles)
+    return BigTree(ref=ref, store=store, size=BIG_SIZE)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from logref import CheckingReader, RefTree, build_store, entry
+from logref import BigTree, CheckingReader, RefTree, build_store, entry
 
-from conftest import BigTree
 from ipledger.log import (
     ProofError,
     TileHashCache,
@@ -19,7 +18,7 @@ from ipledger.log import (
 )
 
 SMALL = 600  # every size up to here: roots and sampled proofs
-ALL_PAIRS = 300  # every (index, size) and (m, n) pair up to here
+ALL_PAIRS = 520  # every (index, size) and (m, n) pair up to here (with a cache)
 
 SMALL_REF = RefTree([entry(i) for i in range(SMALL)])
 SMALL_STORE = build_store(SMALL_REF.leaf_hashes)
@@ -61,7 +60,7 @@ def test_sampled_proofs_every_size() -> None:
             verify_consistency(m, n, SMALL_REF.root(m), root, proof)
 
 
-@pytest.mark.parametrize(("use_cache", "max_size"), [(False, 100), (True, ALL_PAIRS)])
+@pytest.mark.parametrize(("use_cache", "max_size"), [(False, 150), (True, ALL_PAIRS)])
 def test_every_inclusion_pair(use_cache: bool, max_size: int) -> None:
     cache = TileHashCache() if use_cache else None
     for n in range(1, max_size + 1):
@@ -73,7 +72,7 @@ def test_every_inclusion_pair(use_cache: bool, max_size: int) -> None:
             verify_inclusion(SMALL_REF.leaf_hashes[i], i, n, proof, root)
 
 
-@pytest.mark.parametrize(("use_cache", "max_size"), [(False, 100), (True, ALL_PAIRS)])
+@pytest.mark.parametrize(("use_cache", "max_size"), [(False, 150), (True, ALL_PAIRS)])
 def test_every_consistency_pair(use_cache: bool, max_size: int) -> None:
     cache = TileHashCache() if use_cache else None
     for n in range(1, max_size + 1):
@@ -114,7 +113,7 @@ def test_generation_rejects_bad_arguments() -> None:
 # --- larger trees (up to 70,000 leaves: level-1 and level-2 tile boundaries) -----------------
 
 HYPO = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from ipledger.codec import parse_json
@@ -16,12 +15,13 @@ from ipledger.ledger.errors import Rejection
 from ipledger.ledger.receipts import make_receipt
 from ipledger.ledger.sequencer import ReplayWindow, Sequenced, Sequencer
 from ipledger.ledger.validation import ValidatedEntry, Validator
+from ipledger.ledger.validation_pool import Outcome, ValidationPool
 from ipledger.log import TileHashCache, consistency_proof, inclusion_proof
 from ipledger.storage.base import LedgerStore, StoredCheckpoint
 
 # Entries validated per worker task: big enough to amortise hand-offs, small enough
-# that both cores get work from one HTTP batch.
-_CHUNK = 64
+# that every core gets work from one HTTP batch.
+_CHUNK = 256
 
 
 class Ledger:
@@ -38,6 +38,7 @@ class Ledger:
         checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
         window: ReplayWindow | None = None,
         workers: int | None = None,
+        validation_processes: bool = False,
     ) -> None:
         self.store = store
         self.origin = origin
@@ -49,9 +50,7 @@ class Ledger:
         self.sequencer = Sequencer(
             store, clock_ms=clock_ms, on_commit=self.checkpoints.committed, window=window
         )
-        self._pool = ThreadPoolExecutor(
-            max_workers=workers or os.cpu_count() or 2, thread_name_prefix="validate"
-        )
+        self._pool = ValidationPool(self.validator, workers, processes=validation_processes)
         self.rejections: dict[str, int] = {}
         self.proof_cache = TileHashCache()
 
@@ -67,7 +66,7 @@ class Ledger:
     def close(self) -> None:
         self.sequencer.stop()
         self.checkpoints.stop()
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown()
 
     # -- writes -----------------------------------------------------------------
 
@@ -77,21 +76,27 @@ class Ledger:
     def submit_many(self, raws: Sequence[bytes]) -> list[Future[Sequenced]]:
         """Validate (on all cores) and enqueue; each future holds the sequenced entry."""
         futures: list[Future[Sequenced]] = [Future() for _ in raws]
-        for start in range(0, len(raws), _CHUNK):
-            chunk = range(start, min(start + _CHUNK, len(raws)))
-            self._pool.submit(self._validate_chunk, [(raws[i], futures[i]) for i in chunk])
+        chunk = max(16, min(_CHUNK, len(raws) // self._pool.workers + 1))
+        for start in range(0, len(raws), chunk):
+            part = futures[start : start + chunk]
+            done = self._pool.submit(raws[start : start + chunk])
+            done.add_done_callback(lambda f, part=part: self._sequence(f, part))  # type: ignore[misc]
         return futures
 
-    def _validate_chunk(self, items: list[tuple[bytes, Future[Sequenced]]]) -> None:
+    def _sequence(self, done: Future[list[Outcome]], futures: list[Future[Sequenced]]) -> None:
+        try:
+            outcomes = done.result()
+        except Exception as exc:  # a worker died: nothing of this chunk was written
+            for fut in futures:
+                fut.set_exception(Rejection("unavailable", f"validation failed: {exc}"))
+            return
         valid: list[tuple[ValidatedEntry, Future[Sequenced]]] = []
-        for raw, fut in items:
-            try:
-                valid.append((self.validator.validate(raw), fut))
-            except Rejection as exc:
-                self.rejections[exc.rule] = self.rejections.get(exc.rule, 0) + 1
-                fut.set_exception(exc)
-            except Exception as exc:  # never leave a submitter hanging
-                fut.set_exception(Rejection("invalid-value", f"unexpected input: {exc}"))
+        for outcome, fut in zip(outcomes, futures, strict=True):
+            if isinstance(outcome, Rejection):
+                self.rejections[outcome.rule] = self.rejections.get(outcome.rule, 0) + 1
+                fut.set_exception(outcome)
+            else:
+                valid.append((outcome, fut))
         if valid:
             self.sequencer.enqueue(valid)
 

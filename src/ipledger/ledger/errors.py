@@ -47,6 +47,10 @@ class Rejection(Exception):  # noqa: N818 - a rejection is an outcome, not a bug
         self.title = title
         self.status = status if status is not None else default_status
 
+    def __reduce__(self) -> tuple[type[Rejection], tuple[str, str, str, int]]:
+        # Rejections cross process boundaries (validation workers).
+        return (Rejection, (self.rule, self.detail, self.pointer, self.status))
+
     def problem(self, instance: str | None = None) -> dict[str, object]:
         """The RFC 9457 problem document for this rejection."""
         doc: dict[str, object] = {

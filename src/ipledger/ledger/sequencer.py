@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from ipledger.codec import canonicalize, parse_json
+from ipledger.codec import parse_json
 from ipledger.ledger.envelope import MAX_ENTRY_BYTES
 from ipledger.ledger.errors import Rejection
 from ipledger.ledger.timefmt import format_rfc3339_ms, parse_rfc3339_ms
-from ipledger.ledger.validation import ValidatedEntry
+from ipledger.ledger.validation import ValidatedEntry, splice_seq
 from ipledger.log import TreeAppender, leaf_hash
 from ipledger.storage.base import AppendBatch, LedgerStore, StorageError
 
@@ -127,7 +127,7 @@ class Sequencer:
             if v.created_ms < time_ms - self.window.past_ms:
                 fut.set_exception(Rejection(
                     "stale-created",
-                    f"created {v.envelope['created']} is more than "
+                    f"created {v.created} is more than "
                     f"{self.window.past_ms // 1000} s before ledger time "
                     f"{format_rfc3339_ms(time_ms)}",
                     "/created",
@@ -135,7 +135,7 @@ class Sequencer:
             elif v.created_ms > time_ms + self.window.future_ms:
                 fut.set_exception(Rejection(
                     "future-created",
-                    f"created {v.envelope['created']} is more than "
+                    f"created {v.created} is more than "
                     f"{self.window.future_ms // 1000} s after ledger time "
                     f"{format_rfc3339_ms(time_ms)}",
                     "/created",
@@ -160,7 +160,7 @@ class Sequencer:
         keys: list[tuple[bytes, int]] = []
         for offset, (v, _) in enumerate(admitted):
             index = first + offset
-            entries.append(canonicalize({**v.envelope, "seq": {"index": index, "time": seq_time}}))
+            entries.append(splice_seq(v, index, seq_time))
             keys.extend((k, index) for k in v.index_keys)
         if any(len(e) > MAX_ENTRY_BYTES for e in entries):  # guarded by SEQ_RESERVE
             raise RuntimeError("sequenced entry exceeds the uint16 bundle limit")

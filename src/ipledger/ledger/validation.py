@@ -7,12 +7,11 @@ ledger time and the set of used nonces are known.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from ipledger.codec import EncodingError, JsonError, b64url_decode, parse_canonical
+from ipledger.codec import EncodingError, JsonError, b64url_decode, canonicalize, parse_canonical
 from ipledger.identity import DidError, public_key_from_did, verify_signature
 from ipledger.ledger.entry_types import EntryType
 from ipledger.ledger.envelope import (
@@ -25,11 +24,16 @@ from ipledger.ledger.errors import Rejection
 from ipledger.ledger.timefmt import parse_rfc3339_ms
 
 
-@dataclass(frozen=True, slots=True)
-class ValidatedEntry:
-    """A submitted envelope that passed every check that needs no ledger state."""
+class ValidatedEntry(NamedTuple):
+    """A submitted envelope that passed every check that needs no ledger state.
 
-    envelope: dict[str, Any]
+    A small tuple of bytes and ints, so it crosses process boundaries cheaply.
+    ``seq_offset`` is where the sequencer splices ``"seq":{...}`` into ``raw``.
+    """
+
+    raw: bytes
+    seq_offset: int
+    created: str
     created_ms: int
     nonce_key: bytes
     index_keys: tuple[bytes, ...]
@@ -80,19 +84,58 @@ class Validator:
             raise Rejection("unknown-type", f"'{env['type']}' is not one of: {known}", "/type")
         body = env["body"]
         entry_type.check_body(body)
-        verify_entry_signatures(env)
+        offset = seq_offset(raw, env)
+        # The signed payload is the canonical envelope minus its ',"sig":"…"' member,
+        # which in canonical key order sits right at the seq offset.
+        sig_member = len(b',"sig":"') + len(env["sig"]) + 1
+        verify_entry_signatures(env, raw[:offset] + raw[offset + sig_member :])
         return ValidatedEntry(
-            envelope=env,
+            raw=raw,
+            seq_offset=offset,
+            created=env["created"],
             created_ms=parse_rfc3339_ms(env["created"]),
             nonce_key=nonce_key(env["actor"], env["nonce"]),
             index_keys=tuple(entry_type.index_keys(body)),
         )
 
+    def validate_many(self, raws: Sequence[bytes]) -> list[ValidatedEntry | Rejection]:
+        out: list[ValidatedEntry | Rejection] = []
+        for raw in raws:
+            try:
+                out.append(self.validate(raw))
+            except Rejection as exc:
+                out.append(exc)
+        return out
 
-def verify_entry_signatures(env: Mapping[str, Any]) -> None:
-    """The actor's signature and every endorsement; raises Rejection naming the bad one."""
+
+def seq_offset(raw: bytes, env: Mapping[str, Any]) -> int:
+    """Where ``"seq"`` goes in canonical ``raw``: before the last keys ``sig``, ``type``, ``v``.
+
+    In RFC 8785 key order (actor, body, created, endorsements, ledger, nonce, seq, sig,
+    type, v) the tail of a canonical envelope is fully determined by those three values.
+    """
+    tail = b',"sig":' + canonicalize(env["sig"]) + b',"type":' + canonicalize(env["type"]) + (
+        b',"v":' + canonicalize(env["v"]) + b"}"
+    )
+    if not raw.endswith(tail):  # pragma: no cover - guaranteed by schema + canonical form
+        raise Rejection("not-canonical", "envelope keys are not in canonical order")
+    return len(raw) - len(tail)
+
+
+def splice_seq(entry: ValidatedEntry, index: int, time: str) -> bytes:
+    """The sequenced entry: exactly ``canonicalize({**envelope, "seq": {...}})``."""
+    seq = b',"seq":{"index":%d,"time":"%s"}' % (index, time.encode())
+    return entry.raw[: entry.seq_offset] + seq + entry.raw[entry.seq_offset :]
+
+
+def verify_entry_signatures(env: Mapping[str, Any], payload: bytes | None = None) -> None:
+    """The actor's signature and every endorsement; raises Rejection naming the bad one.
+
+    ``payload`` is the signed payload when the caller already has it.
+    """
     key = resolve_actor_key(env["actor"], "/actor")
-    if not verify_signature(key, signing_payload(env), _signature_bytes(env["sig"], "/sig")):
+    message = payload if payload is not None else signing_payload(env)
+    if not verify_signature(key, message, _signature_bytes(env["sig"], "/sig")):
         raise Rejection(
             "bad-signature", "'sig' is not the actor's Ed25519 signature of the entry", "/sig"
         )

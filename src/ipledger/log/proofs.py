@@ -120,7 +120,8 @@ def _range_hashes(
 ) -> list[bytes]:
     """Return MTH(D[lo:hi]) for each range, folding the complete subtrees that make it up."""
     per_range = [range_nodes(lo, hi) for lo, hi in ranges]
-    hashes = _node_hashes({node for nodes in per_range for node in nodes}, tree_size, reader, cache)
+    unique = dict.fromkeys(node for nodes in per_range for node in nodes)  # ordered, no repeats
+    hashes = _node_hashes(unique, tree_size, reader, cache)
     out: list[bytes] = []
     for nodes in per_range:
         acc = hashes[nodes[-1]]

@@ -27,6 +27,7 @@ __all__ = [
     "TileReader",
     "TileRef",
     "changed_tiles",
+    "check_tile_data",
     "decode_entry_bundle",
     "encode_entry_bundle",
     "entries_path",

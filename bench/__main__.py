@@ -1,0 +1,26 @@
+"""``make bench``: every benchmark, one JSON object per line on stdout (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+
+from bench import ingest, ingest_http, proofs
+from bench.common import emit, note
+from ipledger.identity import ed25519_verify_ceiling
+
+
+def main() -> None:
+    cores = os.cpu_count() or 1
+    ceiling = ed25519_verify_ceiling(2.0, cores)
+    emit("ed25519_verify", ceiling, "verify/s", ceiling, threads=cores,
+         note="the ceiling the ingest benchmarks are measured against")
+    note("ingest, disk, checkpoint_latency")
+    ingest.run(ceiling)
+    note("ingest_http")
+    ingest_http.run(ceiling)
+    note("proof, verify")
+    proofs.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Shared pieces of the benchmarks: JSON-lines output, a scratch ledger, signed entries."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ipledger.codec import canonicalize
+from ipledger.identity import SigningKey
+from ipledger.ledger import Ledger, make_envelope
+from ipledger.node import entry_types
+from ipledger.storage.sqlite import SQLiteStore
+
+ORIGIN = "bench.ipledger.localhost/log"
+
+
+def emit(bench: str, value: float, unit: str, ceiling: float, **extra: Any) -> None:
+    """One result line: value, the same-run ceiling, and their ratio."""
+    line = {"bench": bench, "value": round(value, 3), "unit": unit,
+            "ceiling": round(ceiling, 3), "ratio": round(value / ceiling, 4) if ceiling else None,
+            "cores": os.cpu_count(), **extra}
+    print(json.dumps(line), flush=True)
+
+
+def note(message: str) -> None:
+    print(f"# {message}", file=sys.stderr, flush=True)
+
+
+def scratch_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="ipledger-bench-"))
+
+
+def open_ledger(path: Path, **options: Any) -> Ledger:
+    key = SigningKey.from_seed(b"\x07" * 32)
+    return Ledger(SQLiteStore(path), ORIGIN, key, entry_types(), **options).start()
+
+
+def signed_stamps(n: int, start: int = 0, keys: int = 64) -> list[bytes]:
+    """``n`` distinct evidence.stamp entries from ``keys`` different stampers."""
+    signers = [SigningKey.from_seed(bytes([k % 256, k // 256]) * 16) for k in range(keys)]
+    return [
+        canonicalize(make_envelope(
+            signers[i % keys], ORIGIN, "evidence.stamp",
+            {"sha256": f"{i:064x}", "media_type": "application/pdf",
+             "name_sha256": f"{i * 7919:064x}"},
+        ))
+        for i in range(start, start + n)
+    ]
