@@ -36,6 +36,7 @@ def scratch_dir() -> Path:
 
 def open_ledger(path: Path, **options: Any) -> Ledger:
     key = SigningKey.from_seed(b"\x07" * 32)
+    options.setdefault("validation_processes", True)  # as the node runs it
     return Ledger(SQLiteStore(path), ORIGIN, key, entry_types(), **options).start()
 
 

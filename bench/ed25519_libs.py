@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import threading
-import time
 from collections.abc import Callable
 
 import nacl.bindings
@@ -20,6 +18,8 @@ import nacl.signing
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nacl._sodium import ffi, lib
+
+from ipledger.identity.ed25519 import calls_per_second
 
 MSG = b"x" * 600  # about one ledger entry
 SEED = bytes(range(32))
@@ -56,35 +56,6 @@ def verifiers() -> dict[str, Callable[[], bool]]:
     return {"pynacl": pynacl_raw, "pynacl_api": pynacl_api, "cryptography": cryptography_api}
 
 
-def rate(fn: Callable[[], bool], seconds: float, threads: int) -> float:
-    """Total verifications per second over ``threads`` threads."""
-    counts = [0] * threads
-    start_gate = threading.Barrier(threads + 1)
-    deadline = [0.0]
-
-    def work(i: int) -> None:
-        start_gate.wait()
-        n = 0
-        end = deadline[0]
-        while True:
-            for _ in range(50):
-                fn()
-            n += 50
-            if time.perf_counter() >= end:
-                break
-        counts[i] = n
-
-    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    t0 = time.perf_counter()
-    deadline[0] = t0 + seconds
-    start_gate.wait()
-    for t in ts:
-        t.join()
-    return sum(counts) / (time.perf_counter() - t0)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
@@ -93,7 +64,7 @@ def main() -> None:
         assert fn()
         one = 0.0
         for threads in (1, 2):
-            value = rate(fn, args.seconds, threads)
+            value = calls_per_second(fn, args.seconds, threads)
             one = one or value
             print(
                 json.dumps(

@@ -58,6 +58,19 @@ class NodeProcess:
             time.sleep(0.05)
         raise RuntimeError("node did not start in 30 s")
 
+    def children(self) -> list[int]:
+        """PIDs whose parent is the node (its validation workers)."""
+        assert self.proc is not None
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                found.append(int(stat.parent.name))
+        return found
+
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)

@@ -56,6 +56,7 @@ def test_receipts_and_checkpoints_survive_repeated_sigkill(tmp_path: Path) -> No
     env = {"IPLEDGER_KEY": str(tmp_path / "stamper.key")}
     ipledger("keygen", "--out", env["IPLEDGER_KEY"])
     n_files = 0
+    orphans: set[int] = set()
     try:
         for _ in range(5):
             paths = []
@@ -71,12 +72,19 @@ def test_receipts_and_checkpoints_survive_repeated_sigkill(tmp_path: Path) -> No
                 stderr=subprocess.PIPE,
             )
             time.sleep(rng.uniform(0.3, 1.2))
+            workers = node.children()
             node.kill()  # mid-run: some batches acknowledged, one maybe in flight
+            orphans.update(workers)
             stamper.wait(60)
             node.start()
     finally:
         watcher.stop.set()
         watcher.join()
+    time.sleep(1.5)
+    alive = [pid for pid in orphans if Path(f"/proc/{pid}").exists()
+             and "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert orphans, "the node should have started validation workers"
+    assert not alive, f"validation workers outlived their killed node: {alive}"
     try:
         receipts = sorted(files_dir.glob("*.receipt.json"))
         assert len(receipts) >= 20, "the stamper should have got some receipts acknowledged"

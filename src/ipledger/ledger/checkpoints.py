@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 from ipledger.identity import NoteSigner, sign_note
+from ipledger.ledger.worker import ConditionWorker
 from ipledger.log import EMPTY_ROOT, Checkpoint
 from ipledger.storage.base import LedgerStore, StorageError, StoredCheckpoint
 
@@ -20,7 +20,7 @@ def signed_checkpoint(origin: str, size: int, root: bytes, signer: NoteSigner) -
     return sign_note(Checkpoint(origin, size, root).to_text(), [signer])
 
 
-class CheckpointPublisher:
+class CheckpointPublisher(ConditionWorker):
     """Signs a checkpoint for the newest durable tree, no more often than ``interval_s``.
 
     The first checkpoint (size 0 for an empty log) is signed at start, so one is
@@ -38,10 +38,8 @@ class CheckpointPublisher:
         self.origin = origin
         self._signer = signer
         self.interval_s = interval_s
-        self._cond = threading.Condition()
+        super().__init__("checkpointer")
         self._pending: tuple[int, bytes] | None = None
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="checkpointer", daemon=True)
         self._latest = store.latest_checkpoint()
         self._last_signed_at = 0.0
         self.published_at = time.monotonic()
@@ -57,13 +55,7 @@ class CheckpointPublisher:
             root = self._store.root_hash() if size else EMPTY_ROOT
             assert root is not None, "store has entries but no root"
             self._publish(size, root)
-        self._thread.start()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        self._thread.join()
+        super().start()
 
     def latest(self) -> StoredCheckpoint:
         assert self._latest is not None, "publisher not started"

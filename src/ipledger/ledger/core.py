@@ -24,6 +24,20 @@ from ipledger.storage.base import LedgerStore, StoredCheckpoint
 _CHUNK = 256
 
 
+class _MemoTiles:
+    """Remembers tiles read during one request: a tile at a given width never changes."""
+
+    def __init__(self, store: LedgerStore) -> None:
+        self._store = store
+        self._tiles: dict[tuple[int, int, int], bytes] = {}
+
+    def read_tiles(self, requests: Sequence[tuple[int, int, int]]) -> list[bytes]:
+        missing = [r for r in requests if r not in self._tiles]
+        if missing:
+            self._tiles.update(zip(missing, self._store.read_tiles(missing), strict=True))
+        return [self._tiles[r] for r in requests]
+
+
 class Ledger:
     """One append-only ledger: ``submit`` bytes, get futures that resolve once durable."""
 
@@ -79,7 +93,12 @@ class Ledger:
         chunk = max(16, min(_CHUNK, len(raws) // self._pool.workers + 1))
         for start in range(0, len(raws), chunk):
             part = futures[start : start + chunk]
-            done = self._pool.submit(raws[start : start + chunk])
+            try:
+                done = self._pool.submit(raws[start : start + chunk])
+            except Exception as exc:  # the pool is shut down or cannot be rebuilt
+                for fut in part:
+                    fut.set_exception(Rejection("unavailable", f"validation failed: {exc}"))
+                continue
             done.add_done_callback(lambda f, part=part: self._sequence(f, part))  # type: ignore[misc]
         return futures
 
@@ -142,7 +161,20 @@ class Ledger:
     def receipts(
         self, indexes: Sequence[int], checkpoint: StoredCheckpoint
     ) -> list[dict[str, Any]]:
-        return [self.receipt(i, checkpoint) for i in indexes]
+        """Receipts for many entries against one checkpoint, reading each tile once."""
+        if not indexes:
+            return []
+        for i in indexes:
+            self._check_index(i, checkpoint.tree_size)
+        tiles = _MemoTiles(self.store)
+        lo, hi = min(indexes), max(indexes) + 1
+        entries = dict(zip(range(lo, hi), self.store.read_entries(lo, hi), strict=True))
+        out = []
+        for i in indexes:
+            proof = inclusion_proof(i, checkpoint.tree_size, tiles, cache=self.proof_cache)
+            out.append(make_receipt(entries[i], parse_json(entries[i]), i, proof,
+                                    checkpoint.tree_size, checkpoint.note))
+        return out
 
     def _check_size(self, tree_size: int) -> None:
         latest = self.tree_size()

@@ -7,7 +7,6 @@ fsync); a submitter's future resolves only after that commit returned.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -18,6 +17,7 @@ from ipledger.ledger.envelope import MAX_ENTRY_BYTES
 from ipledger.ledger.errors import Rejection
 from ipledger.ledger.timefmt import format_rfc3339_ms, parse_rfc3339_ms
 from ipledger.ledger.validation import ValidatedEntry, splice_seq
+from ipledger.ledger.worker import ConditionWorker
 from ipledger.log import TreeAppender, leaf_hash
 from ipledger.storage.base import AppendBatch, LedgerStore, StorageError
 
@@ -52,7 +52,7 @@ def last_entry_time_ms(store: LedgerStore) -> int:
 Pending = tuple[ValidatedEntry, "Future[Sequenced]"]
 
 
-class Sequencer:
+class Sequencer(ConditionWorker):
     """Orders entries into the log; call :meth:`enqueue` from any thread."""
 
     def __init__(
@@ -73,19 +73,8 @@ class Sequencer:
         self.last_time_ms = last_entry_time_ms(store)
         self._tree = TreeAppender.from_reader(store, self.tree_size)
         self._queue: deque[Pending] = deque()
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="sequencer", daemon=True)
         self.batches = 0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        self._thread.join()
+        super().__init__("sequencer")
 
     def queue_depth(self) -> int:
         return len(self._queue)

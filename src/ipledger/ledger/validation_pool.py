@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from ipledger.ledger.entry_types import EntryType
 from ipledger.ledger.errors import Rejection
@@ -16,9 +22,26 @@ Outcome = ValidatedEntry | Rejection
 _worker_validator: Validator | None = None
 
 
-def _init_worker(origin: str, entry_types: Mapping[str, EntryType]) -> None:
-    global _worker_validator
+def _init_worker(origin: str, entry_types: Mapping[str, EntryType], parent: int) -> None:
+    global _worker_validator  # one validator per worker process
     _worker_validator = Validator(origin, entry_types)
+    _exit_with_parent(parent)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A node killed with SIGKILL must not leave its validation workers behind."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+    def watch() -> None:  # portable fallback
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def _validate_in_worker(raws: Sequence[bytes]) -> list[Outcome]:
@@ -38,6 +61,7 @@ class ValidationPool:
         self.validator = validator
         self.workers = workers or os.cpu_count() or 2
         self.processes = processes
+        self._lock = threading.Lock()
         self._executor: Executor = self._new_executor()
 
     def _new_executor(self) -> Executor:
@@ -47,13 +71,20 @@ class ValidationPool:
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded process
             initializer=_init_worker,
-            initargs=(self.validator.origin, self.validator.entry_types),
+            initargs=(self.validator.origin, self.validator.entry_types, os.getpid()),
         )
 
     def submit(self, raws: Sequence[bytes]) -> Future[list[Outcome]]:
-        if self.processes:
+        if not self.processes:
+            return self._executor.submit(self.validator.validate_many, raws)
+        try:
             return self._executor.submit(_validate_in_worker, list(raws))
-        return self._executor.submit(self.validator.validate_many, raws)
+        except BrokenProcessPool:
+            # A worker died (OOM killer, signal): replace the pool and go on.
+            with self._lock:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
+            return self._executor.submit(_validate_in_worker, list(raws))
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
