@@ -186,6 +186,26 @@ def cmd_log_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_fsck(args: argparse.Namespace) -> int:
+    from ipledger.ledger.audit import audit_log
+    from ipledger.storage.sqlite import SQLiteStore
+
+    data = Path(args.data)
+    config = NodeConfig.load(data)
+    verifier = _load_vkey(str(data / "log.vkey"))
+    store = SQLiteStore(config.store_path)
+    try:
+        report = audit_log(store, config.origin, verifier)
+    finally:
+        store.close()
+    for problem in report.problems:
+        print(f"PROBLEM {problem}")
+    verdict = "OK" if report.ok else "FAILED"
+    print(f"{verdict}: {report.tree_size} entries, {report.tiles_checked} tiles and "
+          f"{report.checkpoints_checked} checkpoints checked against the entries")
+    return 0 if report.ok else 1
+
+
 # -- argument parsing -------------------------------------------------------------
 
 
@@ -242,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--data")
     where.add_argument("--node")
     p.set_defaults(func=cmd_log_info)
+    p = log_sub.add_parser("fsck", help="recompute every tile, root and checkpoint from entries")
+    p.add_argument("--data", required=True)
+    p.set_defaults(func=cmd_log_fsck)
     return parser
 
 

@@ -100,3 +100,41 @@ def test_log_info_reads_a_data_directory(tmp_path: Path, capsys) -> None:
     assert main(["log", "info", "--data", str(data)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["origin"] == "office.example/log" and info["entries_stored"] == 0
+
+
+def test_log_fsck_finds_tampering(tmp_path: Path, stamper: SigningKey, capsys) -> None:
+    import sqlite3
+
+    from ipledger.node import open_ledger
+
+    data = tmp_path / "node"
+    main(["init", "--data", str(data), "--origin", ORIGIN])
+    ledger = open_ledger(data, validation_processes=False)
+    envs = [make_envelope(stamper, ORIGIN, "evidence.stamp", {"sha256": f"{i:064x}"})
+            for i in range(600)]
+    for fut in ledger.submit_many([canonicalize(e) for e in envs]):
+        fut.result(timeout=30)
+    ledger.wait_for_checkpoint(600, timeout=10)
+    ledger.close()
+    ledger.store.close()
+    capsys.readouterr()
+    assert main(["log", "fsck", "--data", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("OK: 600 entries")
+
+    db = sqlite3.connect(data / "ledger.sqlite")
+    original = db.execute("SELECT data FROM entries WHERE idx = 300").fetchone()[0]
+    db.execute("UPDATE entries SET data = ? WHERE idx = 300",
+               (original.replace(b'"sha256":"0', b'"sha256":"f'),))
+    db.commit()
+    assert main(["log", "fsck", "--data", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert "hash tile 0/1" in out
+    assert "checkpoint at size 600 signs a root the entries do not give" in out
+
+    db.execute("UPDATE entries SET data = ? WHERE idx = 300", (original,))
+    tile = db.execute("SELECT data FROM tiles WHERE id = 0").fetchone()[0]
+    db.execute("UPDATE tiles SET data = ? WHERE id = 0", (bytes([tile[0] ^ 1]) + tile[1:],))
+    db.commit()
+    db.close()
+    assert main(["log", "fsck", "--data", str(data)]) == 1
+    assert "hash tile 0/0" in capsys.readouterr().out

@@ -206,7 +206,8 @@ class SQLiteStore:
         return StoredCheckpoint(int(row[0]), str(row[1])) if row else None
 
     def checkpoint_sizes(self) -> list[int]:
-        return [int(r[0]) for r in self._reader().execute("SELECT size FROM checkpoints")]
+        rows = self._reader().execute("SELECT size FROM checkpoints ORDER BY size")
+        return [int(r[0]) for r in rows]
 
     def close(self) -> None:
         with self._connections_lock:
