@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from ipledger.codec import b64_decode, b64_encode
 from ipledger.identity import NoteSigner, sign_note
 from ipledger.ledger.worker import ConditionWorker
 from ipledger.log import EMPTY_ROOT, Checkpoint
@@ -16,8 +17,23 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 0.1
 
 
-def signed_checkpoint(origin: str, size: int, root: bytes, signer: NoteSigner) -> str:
-    return sign_note(Checkpoint(origin, size, root).to_text(), [signer])
+STATE_ROOT_EXTENSION = "ipledger-state-root "
+
+
+def signed_checkpoint(
+    origin: str, size: int, root: bytes, signer: NoteSigner, state_root: bytes | None = None
+) -> str:
+    """A signed tlog-checkpoint; the register's state root rides in an extension line."""
+    extensions = () if state_root is None else (STATE_ROOT_EXTENSION + b64_encode(state_root),)
+    return sign_note(Checkpoint(origin, size, root, extensions).to_text(), [signer])
+
+
+def checkpoint_state_root(checkpoint: Checkpoint) -> bytes | None:
+    """The state root a checkpoint commits to, if it carries one."""
+    for line in checkpoint.extensions:
+        if line.startswith(STATE_ROOT_EXTENSION):
+            return b64_decode(line.removeprefix(STATE_ROOT_EXTENSION))
+    return None
 
 
 class CheckpointPublisher(ConditionWorker):
@@ -33,13 +49,15 @@ class CheckpointPublisher(ConditionWorker):
         origin: str,
         signer: NoteSigner,
         interval_s: float = DEFAULT_INTERVAL_S,
+        empty_state_root: bytes | None = None,
     ) -> None:
+        self.empty_state_root = empty_state_root  # None: this ledger keeps no state
         self._store = store
         self.origin = origin
         self._signer = signer
         self.interval_s = interval_s
         super().__init__("checkpointer")
-        self._pending: tuple[int, bytes] | None = None
+        self._pending: tuple[int, bytes, bytes | None] | None = None
         self._latest = store.latest_checkpoint()
         self._last_signed_at = 0.0
         self.published_at = time.monotonic()
@@ -54,17 +72,22 @@ class CheckpointPublisher(ConditionWorker):
         if self._latest is None or self._latest.tree_size != size:
             root = self._store.root_hash() if size else EMPTY_ROOT
             assert root is not None, "store has entries but no root"
-            self._publish(size, root)
+            self._publish(size, root, self._initial_state_root(size))
         super().start()
 
     def latest(self) -> StoredCheckpoint:
         assert self._latest is not None, "publisher not started"
         return self._latest
 
-    def committed(self, size: int, root: bytes) -> None:
+    def _initial_state_root(self, size: int) -> bytes | None:
+        if self.empty_state_root is None:
+            return None
+        return self._store.state_root_at(size) or self.empty_state_root
+
+    def committed(self, size: int, root: bytes, state_root: bytes | None = None) -> None:
         """Called by the sequencer after each durable batch."""
         with self._cond:
-            self._pending = (size, root)
+            self._pending = (size, root, state_root)
             self._cond.notify_all()
 
     def wait_for(self, size: int, timeout: float | None = None) -> StoredCheckpoint:
@@ -78,8 +101,8 @@ class CheckpointPublisher(ConditionWorker):
                 self._cond.wait(remaining)
             return self._latest
 
-    def _publish(self, size: int, root: bytes) -> None:
-        note = signed_checkpoint(self.origin, size, root, self._signer)
+    def _publish(self, size: int, root: bytes, state_root: bytes | None) -> None:
+        note = signed_checkpoint(self.origin, size, root, self._signer, state_root)
         checkpoint = StoredCheckpoint(size, note)
         self._store.add_checkpoint(checkpoint)
         with self._cond:
@@ -105,9 +128,9 @@ class CheckpointPublisher(ConditionWorker):
                 time.sleep(wait)
             with self._cond:
                 assert self._pending is not None
-                size, root = self._pending
+                size, root, state_root = self._pending
             try:
-                self._publish(size, root)
+                self._publish(size, root, state_root)
             except StorageError as exc:
                 log.error("checkpoint at size %d not stored: %s", size, exc)
                 time.sleep(self.interval_s)

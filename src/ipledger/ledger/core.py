@@ -14,6 +14,7 @@ from ipledger.ledger.envelope import wall_clock_ms
 from ipledger.ledger.errors import Rejection
 from ipledger.ledger.receipts import make_receipt
 from ipledger.ledger.sequencer import ReplayWindow, Sequenced, Sequencer
+from ipledger.ledger.state import StateRules
 from ipledger.ledger.validation import ValidatedEntry, Validator
 from ipledger.ledger.validation_pool import Outcome, ValidationPool
 from ipledger.log import TileHashCache, consistency_proof, inclusion_proof
@@ -53,16 +54,20 @@ class Ledger:
         window: ReplayWindow | None = None,
         workers: int | None = None,
         validation_processes: bool = False,
+        rules: StateRules | None = None,
     ) -> None:
+        self.rules = rules
         self.store = store
         self.origin = origin
         self.note_signer = NoteSigner(origin, log_key)
         self.validator = Validator(origin, entry_types)
         self.checkpoints = CheckpointPublisher(
-            store, origin, self.note_signer, checkpoint_interval_s
+            store, origin, self.note_signer, checkpoint_interval_s,
+            empty_state_root=rules.root() if rules is not None else None,
         )
         self.sequencer = Sequencer(
-            store, clock_ms=clock_ms, on_commit=self.checkpoints.committed, window=window
+            store, clock_ms=clock_ms, on_commit=self.checkpoints.committed, window=window,
+            rules=rules,
         )
         self._pool = ValidationPool(self.validator, workers, processes=validation_processes)
         self.rejections: dict[str, int] = {}

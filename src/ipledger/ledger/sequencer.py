@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from ipledger.codec import parse_json
+from ipledger.codec import canonicalize, parse_json
 from ipledger.ledger.envelope import MAX_ENTRY_BYTES
 from ipledger.ledger.errors import Rejection
+from ipledger.ledger.state import StateRules
 from ipledger.ledger.timefmt import format_rfc3339_ms, parse_rfc3339_ms
 from ipledger.ledger.validation import ValidatedEntry, splice_seq
 from ipledger.ledger.worker import ConditionWorker
@@ -60,10 +61,12 @@ class Sequencer(ConditionWorker):
         store: LedgerStore,
         *,
         clock_ms: Callable[[], int],
-        on_commit: Callable[[int, bytes], None],
+        on_commit: Callable[[int, bytes, bytes | None], None],
         window: ReplayWindow | None = None,
         max_batch: int = 4096,
+        rules: StateRules | None = None,
     ) -> None:
+        self._rules = rules
         self._store = store
         self._clock_ms = clock_ms
         self._on_commit = on_commit
@@ -147,10 +150,30 @@ class Sequencer(ConditionWorker):
         seq_time = format_rfc3339_ms(time_ms)
         entries: list[bytes] = []
         keys: list[tuple[bytes, int]] = []
-        for offset, (v, _) in enumerate(admitted):
-            index = first + offset
+        state = self._rules.begin(time_ms) if self._rules else None
+        accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]] = []
+        for v, fut in admitted:
+            index = first + len(entries)
+            if state is not None and self._rules is not None and self._rules.handles(v.entry_type):
+                # Automatic events due by now go first, one at a time (each may change
+                # what is due next), so that replay derives exactly the same sequence.
+                while due := state.due_entries():
+                    keys.extend((k, index) for k in state.apply(due[0], index))
+                    entries.append(
+                        canonicalize({**due[0], "seq": {"index": index, "time": seq_time}})
+                    )
+                    index += 1
+                try:
+                    keys.extend((k, index) for k in state.apply(parse_json(v.raw), index))
+                except Rejection as exc:
+                    fut.set_exception(exc)
+                    continue
             entries.append(splice_seq(v, index, seq_time))
             keys.extend((k, index) for k in v.index_keys)
+            accepted.append((v, fut, index))
+        if not accepted:
+            return
+        state_write = state.finish() if state is not None else None
         if any(len(e) > MAX_ENTRY_BYTES for e in entries):  # guarded by SEQ_RESERVE
             raise RuntimeError("sequenced entry exceeds the uint16 bundle limit")
         # Append to a copy: the in-memory right edge only moves once the batch is durable.
@@ -163,18 +186,22 @@ class Sequencer(ConditionWorker):
                 tiles=result.tiles,
                 root_hash=result.root_hash,
                 keys=keys,
-                nonces=[(v.nonce_key, v.created_ms) for v, _ in admitted],
+                nonces=[(v.nonce_key, v.created_ms) for v, _, _ in accepted],
                 prune_nonces_before_ms=time_ms - self.window.past_ms,
+                state=state_write,
             ))
         except StorageError as exc:
             log.error("append of %d entries failed: %s", len(entries), exc)
-            for _, fut in admitted:
+            for _, fut, _ in accepted:
                 fut.set_exception(Rejection("unavailable", f"storage refused the write: {exc}"))
             return
+        if self._rules is not None and state_write is not None:
+            self._rules.committed(state_write)
         self._tree = tree
         self.tree_size = result.tree_size
         self.last_time_ms = time_ms
         self.batches += 1
-        self._on_commit(result.tree_size, result.root_hash)
-        for offset, (_, fut) in enumerate(admitted):
-            fut.set_result(Sequenced(first + offset, time_ms, entries[offset]))
+        self._on_commit(result.tree_size, result.root_hash,
+                        state_write.root if state_write else None)
+        for _, fut, index in accepted:
+            fut.set_result(Sequenced(index, time_ms, entries[index - first]))

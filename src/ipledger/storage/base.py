@@ -12,6 +12,15 @@ class StorageError(Exception):
 
 
 @dataclass(frozen=True)
+class StateWrite:
+    """A batch's effect on the register state, persisted atomically with its entries."""
+
+    records: Mapping[str, bytes | None]  # record id -> canonical JSON; None deletes
+    nodes: Sequence[tuple[bytes, bytes]]  # content-addressed state-tree nodes to keep
+    root: bytes  # the state root after the batch
+
+
+@dataclass(frozen=True)
 class AppendBatch:
     """Everything one group commit writes, atomically, in one transaction.
 
@@ -29,6 +38,7 @@ class AppendBatch:
     nonces: Sequence[tuple[bytes, int]] = ()
     prune_nonces_before_ms: int | None = None
     meta: Mapping[str, str] = field(default_factory=dict)
+    state: StateWrite | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,20 @@ class LedgerStore(Protocol):
         ...
 
     def lookup_key(self, key: bytes) -> list[int]: ...
+
+    def read_record(self, record_id: str) -> bytes | None:
+        """The committed value of a state record (canonical JSON), or None."""
+        ...
+
+    def read_state_node(self, node_hash: bytes) -> bytes | None: ...
+
+    def state_root_sizes(self) -> list[int]:
+        """Tree sizes at which a batch recorded a state root, ascending."""
+        ...
+
+    def state_root_at(self, tree_size: int) -> bytes | None:
+        """The state root after the batch that ended at ``tree_size`` entries."""
+        ...
 
     def seen_nonces(self, keys: Sequence[bytes]) -> set[bytes]: ...
 

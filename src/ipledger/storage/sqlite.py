@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from ipledger.storage.base import AppendBatch, StorageError, StoredCheckpoint
+from ipledger.storage.base import AppendBatch, StateWrite, StorageError, StoredCheckpoint
 
 SCHEMA_VERSION = "1"
 
@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS nonces (key BLOB PRIMARY KEY, created_ms INTEGER NOT 
     WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS nonces_by_time ON nonces (created_ms);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state_nodes (hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state_roots (size INTEGER PRIMARY KEY, root BLOB NOT NULL);
 """
 
 
@@ -100,6 +103,8 @@ class SQLiteStore:
                         "DELETE FROM nonces WHERE created_ms < ?", (batch.prune_nonces_before_ms,)
                     )
                 new_size = batch.first_index + len(batch.entries)
+                if batch.state is not None:
+                    self._write_state(cur, batch.state, new_size)
                 cur.executemany(
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [("tree_size", str(new_size)), ("root_hash", batch.root_hash.hex()),
@@ -112,6 +117,42 @@ class SQLiteStore:
                 if isinstance(exc, sqlite3.Error):
                     raise StorageError(f"append failed: {exc}") from exc
                 raise
+
+    @staticmethod
+    def _write_state(cur: sqlite3.Cursor, state: StateWrite, tree_size: int) -> None:
+        cur.executemany(
+            "INSERT OR REPLACE INTO records (id, data) VALUES (?, ?)",
+            [(k, v) for k, v in state.records.items() if v is not None],
+        )
+        cur.executemany(
+            "DELETE FROM records WHERE id = ?",
+            [(k,) for k, v in state.records.items() if v is None],
+        )
+        cur.executemany("INSERT OR IGNORE INTO state_nodes VALUES (?, ?)", state.nodes)
+        cur.execute("INSERT OR REPLACE INTO state_roots VALUES (?, ?)", (tree_size, state.root))
+
+    def read_record(self, record_id: str) -> bytes | None:
+        row = self._reader().execute(
+            "SELECT data FROM records WHERE id = ?", (record_id,)
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def read_state_node(self, node_hash: bytes) -> bytes | None:
+        row = self._reader().execute(
+            "SELECT data FROM state_nodes WHERE hash = ?", (node_hash,)
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def state_root_sizes(self) -> list[int]:
+        rows = self._reader().execute("SELECT size FROM state_roots ORDER BY size")
+        return [int(r[0]) for r in rows]
+
+    def state_root_at(self, tree_size: int) -> bytes | None:
+        row = self._reader().execute(
+            "SELECT root FROM state_roots WHERE size <= ? ORDER BY size DESC LIMIT 1",
+            (tree_size,),
+        ).fetchone()
+        return bytes(row[0]) if row else None
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
         with self._write_lock:

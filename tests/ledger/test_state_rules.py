@@ -1,0 +1,210 @@
+"""The sequencer runs state rules in log order, atomically with the batch's entries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from ipledger.codec import canonicalize, parse_json
+from ipledger.identity import SigningKey, open_note
+from ipledger.ledger import Ledger, Rejection, make_envelope, verify_receipt
+from ipledger.ledger.checkpoints import checkpoint_state_root
+from ipledger.ledger.state import SYSTEM_ACTOR
+from ipledger.log import Checkpoint
+from ipledger.node import entry_types
+from ipledger.storage.base import StateWrite, StorageError
+from ipledger.storage.sqlite import SQLiteStore
+from tests.conftest import ORIGIN, T0, FakeClock
+
+LIMIT = 100
+ALERT_AT = 50
+
+
+class CounterType:
+    """A toy entry family: ``counter.add {"name", "amount"}``."""
+
+    name = "counter.add"
+
+    def check_body(self, body: Mapping[str, Any]) -> None:
+        if set(body) != {"name", "amount"} or type(body["amount"]) is not int:
+            raise Rejection("invalid-value", "need name and integer amount", "/body")
+
+    def index_keys(self, body: Mapping[str, Any]) -> list[bytes]:
+        return []
+
+
+def commitment(records: Mapping[str, bytes]) -> bytes:
+    return hashlib.sha256(canonicalize({k: v.decode() for k, v in records.items()})).digest()
+
+
+class CounterBatch:
+    def __init__(self, rules: CounterRules, time_ms: int) -> None:
+        self.rules, self.time_ms = rules, time_ms
+        self.changes: dict[str, bytes | None] = {}
+
+    def _total(self, name: str) -> int:
+        raw = self.changes.get(f"counter:{name}", self.rules.records.get(f"counter:{name}"))
+        return parse_json(raw)["total"] if raw else 0
+
+    def due_entries(self) -> list[dict[str, Any]]:
+        due = []
+        for record_id in sorted({*self.rules.records, *self.changes}):
+            name = record_id.removeprefix("counter:")
+            alerted = f"alert:{name}" in self.rules.records or f"alert:{name}" in self.changes
+            if record_id.startswith("counter:") and self._total(name) >= ALERT_AT and not alerted:
+                due.append({"v": 1, "ledger": ORIGIN, "type": "system.counter_alert",
+                            "actor": SYSTEM_ACTOR, "body": {"name": name}})
+        return due
+
+    def apply(self, entry: Mapping[str, Any], index: int) -> list[bytes]:
+        body = entry["body"]
+        if entry["type"] == "system.counter_alert":
+            self.changes[f"alert:{body['name']}"] = b'{"at":%d}' % index
+            return []
+        total = self._total(body["name"]) + body["amount"]
+        if total > LIMIT:
+            raise Rejection("invalid-value", f"counter would reach {total} > {LIMIT}",
+                            "/body/amount")
+        self.changes[f"counter:{body['name']}"] = canonicalize({"total": total})
+        return [b"counter:" + body["name"].encode()]
+
+    def finish(self) -> StateWrite:
+        merged = {**self.rules.records, **{k: v for k, v in self.changes.items() if v}}
+        return StateWrite(records=dict(self.changes), nodes=[], root=commitment(merged))
+
+
+class CounterRules:
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.records: dict[str, bytes] = {}
+        self.applied = 0
+
+    def handles(self, entry_type: str) -> bool:
+        return entry_type.startswith("counter.")
+
+    def begin(self, time_ms: int) -> CounterBatch:
+        return CounterBatch(self, time_ms)
+
+    def committed(self, write: StateWrite) -> None:
+        self.records.update({k: v for k, v in write.records.items() if v is not None})
+        self.applied += 1
+
+    def root(self) -> bytes:
+        return commitment(self.records)
+
+
+@pytest.fixture
+def counter_ledger(tmp_path, clock: FakeClock, log_key: SigningKey):
+    store = SQLiteStore(tmp_path / "state.sqlite")
+    rules = CounterRules(store)
+    types = {**entry_types(), "counter.add": CounterType()}
+    ledger = Ledger(store, ORIGIN, log_key, types, clock_ms=clock, checkpoint_interval_s=0.01,
+                    rules=rules).start()
+    yield ledger, rules, store
+    ledger.close()
+    store.close()
+
+
+def add(key: SigningKey, name: str, amount: int, n: int) -> bytes:
+    return canonicalize(make_envelope(key, ORIGIN, "counter.add", {"name": name, "amount": amount},
+                                      nonce=f"counter-{n:04d}", created_ms=T0))
+
+
+def test_rules_accept_reject_and_commit_with_the_batch(counter_ledger, stamper) -> None:
+    ledger, _rules, store = counter_ledger
+    assert ledger.submit(add(stamper, "a", 30, 1)).result(5).index == 0
+    with pytest.raises(Rejection) as info:
+        ledger.submit(add(stamper, "a", 80, 2)).result(5)
+    assert (info.value.rule, info.value.pointer) == ("invalid-value", "/body/amount")
+    assert store.tree_size() == 1
+    assert parse_json(store.read_record("counter:a")) == {"total": 30}
+    # The refused entry's nonce was not consumed: the actor may use it for a valid entry.
+    assert ledger.submit(add(stamper, "a", 10, 2)).result(5).index == 1
+    assert store.lookup_key(b"counter:a") == [0, 1]
+
+
+def test_due_system_entries_precede_the_next_entry(counter_ledger, stamper, log_key) -> None:
+    ledger, _rules, store = counter_ledger
+    ledger.submit(add(stamper, "b", 60, 1)).result(5)  # crosses ALERT_AT
+    seq = ledger.submit(add(stamper, "b", 1, 2)).result(5)
+    assert seq.index == 2, "a system entry should have been sequenced first"
+    system = parse_json(store.read_entries(1, 2)[0])
+    assert system["type"] == "system.counter_alert"
+    assert system["actor"] == SYSTEM_ACTOR
+    assert "sig" not in system
+    ledger.wait_for_checkpoint(3, timeout=5)
+    receipt = ledger.receipt(1)
+    verify_receipt(receipt, [ledger.note_signer.verifier()])
+    # Only once: the alert is now part of the state.
+    assert ledger.submit(add(stamper, "b", 1, 3)).result(5).index == 3
+
+
+def test_checkpoints_commit_to_the_state_root(counter_ledger, stamper) -> None:
+    ledger, rules, store = counter_ledger
+    for n in range(5):
+        ledger.submit(add(stamper, f"c{n}", n, n)).result(5)
+    cp = ledger.wait_for_checkpoint(5, timeout=5)
+    body = Checkpoint.parse(open_note(cp.note, [ledger.note_signer.verifier()]).text)
+    assert checkpoint_state_root(body) == rules.root() == store.state_root_at(5)
+
+
+def test_storage_failure_leaves_rules_state_untouched(counter_ledger, stamper,
+                                                      monkeypatch) -> None:
+    ledger, rules, store = counter_ledger
+    ledger.submit(add(stamper, "d", 5, 1)).result(5)
+    before = rules.root()
+
+    def broken(batch) -> None:
+        raise StorageError("injected")
+
+    monkeypatch.setattr(store, "append", broken)
+    with pytest.raises(Rejection):
+        ledger.submit(add(stamper, "d", 5, 2)).result(5)
+    assert rules.root() == before
+    monkeypatch.undo()
+    ledger.submit(add(stamper, "d", 5, 2)).result(5)
+    assert parse_json(store.read_record("counter:d")) == {"total": 10}
+
+
+def test_replay_reproduces_every_state_root(counter_ledger, stamper, clock) -> None:
+    from ipledger.ledger.replay import replay
+
+    ledger, rules, store = counter_ledger
+    n = 0
+    for step in range(6):
+        clock.now_ms += 1000
+        futures = ledger.submit_many([add(stamper, name, 7 + step, n + i)
+                                      for i, name in enumerate(["x", "y", "z", "x"])])
+        n += 4
+        for f in futures:
+            f.exception(5)  # some are refused once a counter passes LIMIT
+        ledger.submit(canonicalize(make_envelope(stamper, ORIGIN, "evidence.stamp",
+                                                 {"sha256": f"{step:064x}"}, created_ms=T0)))
+    ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
+    systems = [parse_json(e)["type"] for e in store.read_entries(0, store.tree_size())]
+    assert "system.counter_alert" in systems
+    report = replay(store, CounterRules)
+    assert report.ok, report.problems
+    assert report.final_root == rules.root()
+    assert report.roots_compared == len(store.state_root_sizes())
+
+
+def test_replay_detects_a_tampered_state(counter_ledger, stamper) -> None:
+    import sqlite3
+
+    from ipledger.ledger.replay import replay
+
+    ledger, _rules, store = counter_ledger
+    for n in range(3):
+        ledger.submit(add(stamper, "t", 20, n)).result(5)
+    size = store.tree_size()
+    db = sqlite3.connect(store.path)
+    db.execute("UPDATE state_roots SET root = ? WHERE size = ?", (b"\x00" * 32, size))
+    db.commit()
+    db.close()
+    report = replay(store, CounterRules)
+    assert not report.ok
+    assert report.problems == [f"state root after entry {size - 1} differs from the recorded one"]
