@@ -11,7 +11,7 @@ import pytest
 from ipledger.codec import canonicalize
 from ipledger.identity import SigningKey
 from ipledger.ledger import Ledger, make_envelope
-from ipledger.node import entry_types
+from ipledger.services.evidence import EvidenceStamp
 from ipledger.storage.sqlite import SQLiteStore
 
 ORIGIN = "test.ipledger.localhost/log"
@@ -55,7 +55,8 @@ def open_test_ledger(
     def factory(db: str = "ledger.sqlite", **options: Any) -> Ledger:
         options.setdefault("clock_ms", clock)
         options.setdefault("checkpoint_interval_s", 0.01)
-        ledger = Ledger(SQLiteStore(tmp_path / db), ORIGIN, log_key, entry_types(), **options)
+        ledger = Ledger(SQLiteStore(tmp_path / db), ORIGIN, log_key,
+                        {"evidence.stamp": EvidenceStamp()}, **options)
         opened.append(ledger.start())
         return ledger
 

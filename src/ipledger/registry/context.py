@@ -1,0 +1,112 @@
+"""A batch's working copy of the register and the context one entry is applied in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ipledger.codec import canonicalize, parse_json
+from ipledger.ledger import Rejection
+from ipledger.registry.records import (
+    did_of,
+    key_record,
+    lookup_key,
+    party_record,
+    role_record,
+)
+
+Reader = Callable[[str], bytes | None]
+
+
+class Overlay:
+    """Records changed in this batch over the committed register."""
+
+    def __init__(self, read_committed: Reader) -> None:
+        self._read = read_committed
+        self.changes: dict[str, bytes | None] = {}
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        raw = self.changes[record_id] if record_id in self.changes else self._read(record_id)
+        return None if raw is None else dict(parse_json(raw))
+
+
+class EntryContext:
+    """Everything a rule may read or change while applying one entry.
+
+    Changes are staged and reach the batch only if the whole entry applies.
+    """
+
+    def __init__(self, overlay: Overlay, entry: Mapping[str, Any], index: int, time_ms: int,
+                 genesis: str) -> None:
+        self.overlay = overlay
+        self.entry = entry
+        self.index = index
+        self.time_ms = time_ms
+        self.genesis = genesis
+        self.actor: str = entry["actor"]
+        self.staged: dict[str, bytes | None] = {}
+        self.keys: list[bytes] = []
+
+    # -- reading and writing records ------------------------------------------------
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        if record_id in self.staged:
+            raw = self.staged[record_id]
+            return None if raw is None else dict(parse_json(raw))
+        return self.overlay.get(record_id)
+
+    def put(self, record_id: str, value: Mapping[str, Any]) -> None:
+        self.staged[record_id] = canonicalize(value)
+        self.keys.append(lookup_key(record_id))
+
+    def require(self, record_id: str, what: str, pointer: str) -> dict[str, Any]:
+        value = self.get(record_id)
+        if value is None:
+            raise Rejection("not-found", f"no {what} {record_id.split('/', 1)[1]!r}", pointer,
+                            status=422)
+        return value
+
+    # -- who is acting ---------------------------------------------------------------
+
+    @property
+    def endorsers(self) -> list[str]:
+        return [e["actor"] for e in self.entry.get("endorsements", [])]
+
+    def key_is_valid(self, did_url: str) -> dict[str, Any] | None:
+        """The key record if ``did_url`` is a party key valid at this ledger time."""
+        key = self.get(key_record(did_url))
+        if key is None or key["from"] > self.time_ms:
+            return None
+        if key.get("until") is not None and key["until"] <= self.time_ms:
+            return None
+        return key
+
+    def acting_party(self) -> str:
+        """The registered party whose key signed this entry (valid at its ledger time)."""
+        key = self.key_is_valid(self.actor)
+        if key is None:
+            raise Rejection("not-authorized", "the signing key belongs to no registered party "
+                            "at this ledger time (register it, or it was rotated out)", "/actor",
+                            status=403)
+        party: str = key["party"]
+        return party
+
+    def require_genesis(self) -> None:
+        if did_of(self.actor) != self.genesis:
+            raise Rejection("not-authorized", "only the ledger's genesis key may sign this",
+                            "/actor", status=403)
+
+    def roles(self, office: str, party: str) -> set[str]:
+        record = self.get(role_record(office, party))
+        return set(record["roles"]) if record else set()
+
+    def require_role(self, office: str, *allowed: str) -> str:
+        party = self.acting_party()
+        if not self.roles(office, party) & set(allowed):
+            raise Rejection("not-authorized",
+                            f"needs the role {' or '.join(allowed)} at office {office}",
+                            "/actor", status=403)
+        return party
+
+    def party(self, party: str, pointer: str) -> dict[str, Any]:
+        return self.require(party_record(party), "party", pointer)

@@ -1,0 +1,139 @@
+"""The register as a deterministic state machine over the ledger (``StateRules``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ipledger.ledger import Rejection
+from ipledger.ledger.state import StateWrite
+from ipledger.registry.context import EntryContext, Overlay
+from ipledger.registry.families import governance, party
+from ipledger.registry.families.base import Rule
+from ipledger.registry.schema import check_object
+from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
+from ipledger.storage.base import LedgerStore
+
+RULES: dict[str, Rule] = {**governance.RULES, **party.RULES}
+FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
+
+
+class RegistryEntryType:
+    """Body validation of one register entry type (pickles by name for worker processes)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def check_body(self, body: Mapping[str, Any]) -> None:
+        check_object(body, RULES[self.name].schema, "/body")
+
+    def index_keys(self, body: Mapping[str, Any]) -> list[bytes]:
+        return []  # the rules name the records an entry touches when they apply it
+
+    def __reduce__(self) -> tuple[type[RegistryEntryType], tuple[str]]:
+        return (RegistryEntryType, (self.name,))
+
+
+def registry_entry_types() -> dict[str, RegistryEntryType]:
+    return {name: RegistryEntryType(name) for name in RULES}
+
+
+class StoreNodes:
+    """The state tree's node store: committed nodes in the ledger store, new ones pending.
+
+    Pending nodes are handed to the sequencer in the batch's ``StateWrite`` and so are
+    written in the same transaction as the entries that produced them.
+    """
+
+    def __init__(self, store: LedgerStore, root: bytes | None) -> None:
+        self._store = store
+        self._pending: dict[bytes, bytes] = {}
+        self._roots: dict[int, bytes] = {} if root is None else {0: root}
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        return self._pending.get(node_hash) or self._store.read_state_node(node_hash)
+
+    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        self._pending.update(nodes)
+
+    def get_root(self, version: int) -> bytes | None:
+        return self._roots.get(version)
+
+    def put_root(self, version: int, root: bytes) -> None:
+        self._roots[version] = root
+
+    def latest_version(self) -> int | None:
+        return max(self._roots) if self._roots else None
+
+    def take_pending(self) -> list[tuple[bytes, bytes]]:
+        nodes = sorted(self._pending.items())
+        self._pending.clear()
+        return nodes
+
+    def rollback(self, version: int | None) -> None:
+        """Forget every version after ``version`` (a batch that was never committed)."""
+        self._pending.clear()
+        for v in [v for v in self._roots if version is None or v > version]:
+            del self._roots[v]
+        if version is not None:  # keep only the committed root in memory
+            self._roots = {version: self._roots[version]}
+
+
+class RegistryRules:
+    """``StateRules`` for the IP register."""
+
+    def __init__(self, store: LedgerStore, genesis: str) -> None:
+        self.store = store
+        self.genesis = genesis
+        sizes = store.state_root_sizes()
+        committed_root = store.state_root_at(sizes[-1]) if sizes else None
+        self.nodes = StoreNodes(store, committed_root)
+        self.tree = StateTree(self.nodes)
+        self.committed_version = self.nodes.latest_version()
+
+    def handles(self, entry_type: str) -> bool:
+        return entry_type.split(".", 1)[0] in FAMILIES
+
+    def begin(self, time_ms: int) -> RegistryBatch:
+        self.nodes.rollback(self.committed_version)
+        return RegistryBatch(self, time_ms)
+
+    def committed(self, write: StateWrite) -> None:
+        self.committed_version = self.nodes.latest_version()
+
+    def root(self) -> bytes:
+        if self.committed_version is None:
+            return EMPTY_ROOT
+        return self.tree.root_at(self.committed_version)
+
+
+class RegistryBatch:
+    """One batch at one ledger time: entries applied in order over an overlay."""
+
+    def __init__(self, rules: RegistryRules, time_ms: int) -> None:
+        self.rules = rules
+        self.time_ms = time_ms
+        self.overlay = Overlay(rules.store.read_record)
+
+    def due_entries(self) -> list[dict[str, Any]]:
+        return []
+
+    def apply(self, entry: Mapping[str, Any], index: int) -> list[bytes]:
+        rule = RULES.get(entry["type"])
+        if rule is None:
+            raise Rejection("unknown-type", f"the register has no rule for {entry['type']}",
+                            "/type")
+        ctx = EntryContext(self.overlay, entry, index, self.time_ms, self.rules.genesis)
+        rule.apply(ctx, dict(entry["body"]))
+        self.overlay.changes.update(ctx.staged)  # only now: the entry applied whole
+        return sorted(set(ctx.keys))
+
+    def finish(self) -> StateWrite:
+        changes = self.overlay.changes
+        tree_changes = {
+            record_key(record_id): None if value is None else record_value_hash(value)
+            for record_id, value in sorted(changes.items())
+        }
+        root = self.rules.tree.update(tree_changes) if tree_changes else self.rules.root()
+        return StateWrite(records=dict(changes), nodes=self.rules.nodes.take_pending(),
+                          root=root)

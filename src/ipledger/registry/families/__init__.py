@@ -1,0 +1,1 @@
+"""One module per transaction family; each exports ``RULES``: type -> (schema, handler)."""

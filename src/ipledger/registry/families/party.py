@@ -1,0 +1,73 @@
+"""Parties: registration, details changes with history, key rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ipledger.ledger import Rejection
+from ipledger.registry.context import EntryContext
+from ipledger.registry.families.base import Rule
+from ipledger.registry.records import did_of, key_record, party_id_for, party_record
+from ipledger.registry.schema import Field, one_of, standard, text
+from ipledger.standards.st3 import validate_st3
+
+_DETAILS = {
+    "name": Field(str, check=text(300)),
+    "country": Field(str, check=standard(validate_st3)),
+    "address": Field(str, required=False, check=text(500)),
+}
+
+
+def register_party(ctx: EntryContext, body: dict[str, Any]) -> None:
+    if ctx.get(key_record(ctx.actor)) is not None:
+        raise Rejection("already-exists", "this key already belongs to a party", "/actor",
+                        status=409)
+    party = party_id_for(ctx.actor)
+    ctx.put(party_record(party), {
+        "party": party, "kind": body["kind"],
+        "details": [{"from": ctx.time_ms, "index": ctx.index,
+                     **{k: body[k] for k in ("name", "country", "address") if k in body}}],
+        "keys": [did_of(ctx.actor)],
+    })
+    ctx.put(key_record(ctx.actor), {"party": party, "from": ctx.time_ms, "until": None})
+
+
+def update_party(ctx: EntryContext, body: dict[str, Any]) -> None:
+    if not body:
+        raise Rejection("missing-field", "name, country or address is required", "/body")
+    party = ctx.acting_party()
+    record = ctx.party(party, "/actor")
+    record["details"] = [*record["details"], {"from": ctx.time_ms, "index": ctx.index, **body}]
+    ctx.put(party_record(party), record)
+
+
+def rotate_key(ctx: EntryContext, body: dict[str, Any]) -> None:
+    party = ctx.acting_party()
+    new_key = body["new_key"]
+    if new_key not in ctx.endorsers:
+        raise Rejection("missing-endorsement",
+                        "the new key must endorse its own adoption (an endorsement by new_key)",
+                        "/endorsements", status=422)
+    if ctx.get(key_record(new_key)) is not None:
+        raise Rejection("already-exists", "the new key already belongs to a party",
+                        "/body/new_key", status=409)
+    old = ctx.get(key_record(ctx.actor))
+    assert old is not None
+    ctx.put(key_record(ctx.actor), {**old, "until": ctx.time_ms})
+    ctx.put(key_record(new_key), {"party": party, "from": ctx.time_ms, "until": None})
+    record = ctx.party(party, "/actor")
+    record["keys"] = [*record["keys"], did_of(new_key)]
+    ctx.put(party_record(party), record)
+
+
+RULES = {
+    "party.register": Rule(
+        {**_DETAILS, "kind": Field(str, check=one_of("natural", "legal"))},
+        register_party, "Register the signing key's holder as a party."),
+    "party.update": Rule(
+        {k: Field(f.kind, required=False, check=f.check) for k, f in _DETAILS.items()},
+        update_party, "Record a change of name, country or address (history is kept)."),
+    "party.rotate_key": Rule(
+        {"new_key": Field(str, check=text(300))},
+        rotate_key, "Replace the signing key; the old key stops being valid at this time."),
+}

@@ -1,0 +1,40 @@
+"""Record ids of the register's state and their JSON values (canonical bytes in storage)."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def did_of(did_url: str) -> str:
+    """The DID of a DID URL (drops the fragment naming the key)."""
+    return did_url.split("#", 1)[0]
+
+
+def party_id_for(did_url: str) -> str:
+    """A party's stable identifier: derived from the key it registered with, never reused."""
+    return "P" + hashlib.sha256(did_of(did_url).encode()).hexdigest()[:20].upper()
+
+
+def office_record(office: str) -> str:
+    return f"office/{office}"
+
+
+def role_record(office: str, party: str) -> str:
+    return f"role/{office}/{party}"
+
+
+def party_record(party: str) -> str:
+    return f"party/{party}"
+
+
+def key_record(did_url: str) -> str:
+    return f"key/{did_of(did_url)}"
+
+
+def right_record(office: str, kind: str, number: str) -> str:
+    return f"right/{office}/{kind}/{number}"
+
+
+def lookup_key(record_id: str) -> bytes:
+    """The entry-index key under which every entry touching ``record_id`` is found."""
+    return b"rec:" + record_id.encode()
