@@ -125,6 +125,10 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.path == "extract":
+        return cmd_verify_extract(args)
+    if args.file is not None:
+        return _fail("usage: ipledger verify PATH --vkey VKEY | verify extract FILE --vkey VKEY", 2)
     path = Path(args.path)
     receipt_path = Path(args.receipt) if args.receipt else Path(f"{path}.receipt.json")
     try:
@@ -153,6 +157,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
           f"{verified.checkpoint.origin} at ledger time {entry['seq']['time']}, "
           f"signed by {entry['actor'].split('#')[0]}; proven in the checkpoint of size "
           f"{verified.checkpoint.tree_size}")
+    return 0
+
+
+def cmd_verify_extract(args: argparse.Namespace) -> int:
+    from ipledger.registry.extract import ExtractError, verify_extract
+
+    if args.file is None:
+        return _fail("usage: ipledger verify extract FILE --vkey VKEY", 2)
+    try:
+        verifier = _load_vkey(args.vkey)
+        doc = parse_json(Path(args.file).read_bytes())
+        verified = verify_extract(doc, [verifier])
+    except (OSError, ValueError) as exc:
+        step = exc.step if isinstance(exc, ExtractError) else "input"
+        print(f"FAILED {args.file}: {step}: {getattr(exc, 'detail', exc)}")
+        return 1
+    state = "exists" if verified.record is not None else "does not exist"
+    print(f"OK {args.file}: {verified.record_id} {state} in {verified.checkpoint.origin} as of "
+          f"the checkpoint of size {verified.checkpoint.tree_size}; "
+          f"{len(verified.history)} history entries proven")
     return 0
 
 
@@ -249,8 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_stamp)
 
-    p = sub.add_parser("verify", help="check a file against its receipt, offline")
-    p.add_argument("path", metavar="PATH")
+    p = sub.add_parser("verify", help="check a file against its receipt (or an extract), offline")
+    p.add_argument("path", metavar="PATH", help="the stamped file, or the word 'extract'")
+    p.add_argument("file", nargs="?", metavar="FILE", help="with 'extract': the extract file")
     p.add_argument("--receipt", help="receipt file (default PATH.receipt.json)")
     p.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it")
     p.set_defaults(func=cmd_verify)

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ipledger.api import entries, tlog
+from ipledger.api import entries, registry, tlog
 from ipledger.api.openapi import SPEC
 from ipledger.api.problems import on_http_exception, on_rejection, on_unexpected
 from ipledger.api.waiting import CheckpointWaiter
@@ -43,6 +43,7 @@ def create_app(ledger: Ledger) -> Starlette:
     app = Starlette(
         routes=[
             *entries.routes,
+            *registry.routes,
             *tlog.routes,
             Route("/openapi.json", get_openapi, methods=["GET"]),
             Route("/problems/{rule}", get_problem_type, methods=["GET"]),

@@ -72,6 +72,10 @@ class LedgerStore(Protocol):
         """The committed value of a state record (canonical JSON), or None."""
         ...
 
+    def read_record_at(self, record_id: str, tree_size: int) -> bytes | None:
+        """The record as it stood once the log had ``tree_size`` entries."""
+        ...
+
     def read_state_node(self, node_hash: bytes) -> bytes | None: ...
 
     def state_root_sizes(self) -> list[int]:

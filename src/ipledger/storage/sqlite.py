@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT 
 CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state_nodes (hash BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state_roots (size INTEGER PRIMARY KEY, root BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS record_versions (
+    id TEXT NOT NULL, size INTEGER NOT NULL, data BLOB, PRIMARY KEY (id, size)
+);
 """
 
 
@@ -128,6 +131,10 @@ class SQLiteStore:
             "DELETE FROM records WHERE id = ?",
             [(k,) for k, v in state.records.items() if v is None],
         )
+        cur.executemany(
+            "INSERT OR REPLACE INTO record_versions VALUES (?, ?, ?)",
+            [(k, tree_size, v) for k, v in state.records.items()],
+        )
         cur.executemany("INSERT OR IGNORE INTO state_nodes VALUES (?, ?)", state.nodes)
         cur.execute("INSERT OR REPLACE INTO state_roots VALUES (?, ?)", (tree_size, state.root))
 
@@ -136,6 +143,13 @@ class SQLiteStore:
             "SELECT data FROM records WHERE id = ?", (record_id,)
         ).fetchone()
         return bytes(row[0]) if row else None
+
+    def read_record_at(self, record_id: str, tree_size: int) -> bytes | None:
+        row = self._reader().execute(
+            "SELECT data FROM record_versions WHERE id = ? AND size <= ? "
+            "ORDER BY size DESC LIMIT 1", (record_id, tree_size),
+        ).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
 
     def read_state_node(self, node_hash: bytes) -> bytes | None:
         row = self._reader().execute(

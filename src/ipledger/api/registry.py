@@ -1,0 +1,77 @@
+"""``/v1/state`` and ``/v1/rights``: register records with offline-verifiable extracts."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ipledger.api.bodies import int_param
+from ipledger.codec import parse_json
+from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
+from ipledger.registry.extract import make_extract
+from ipledger.registry.records import right_record
+from ipledger.storage.base import StoredCheckpoint
+
+
+def _checkpoint_as_of(request: Request, ledger: Ledger) -> StoredCheckpoint:
+    """The latest checkpoint, or the one asked for by ``?size=N`` or ``?at=<RFC 3339>``."""
+    store = ledger.store
+    if "size" in request.query_params:
+        size = int_param(request, "size")
+        checkpoint = store.checkpoint_at(size)
+        if checkpoint is None:
+            raise Rejection("not-found", f"no checkpoint was published at size {size}", "/size",
+                            status=404)
+        return checkpoint
+    if "at" in request.query_params:
+        try:
+            at_ms = parse_rfc3339_ms(request.query_params["at"])
+        except ValueError as exc:
+            raise Rejection("bad-parameter", f"'at' {exc}", "/at") from None
+        sizes = store.checkpoint_sizes()
+
+        def time_of(size: int) -> int:
+            if size == 0:
+                return -1
+            entry = parse_json(store.read_entries(size - 1, size)[0])
+            return parse_rfc3339_ms(entry["seq"]["time"])
+
+        # Checkpoint sizes grow with time: find the last whose newest entry is not after 'at'.
+        pos = bisect.bisect_right(range(len(sizes)), at_ms, key=lambda i: time_of(sizes[i]))
+        if pos == 0:
+            raise Rejection("not-found", "the ledger has no checkpoint that early", "/at",
+                            status=404)
+        found = store.checkpoint_at(sizes[pos - 1])
+        assert found is not None
+        return found
+    return ledger.latest_checkpoint()
+
+
+async def get_state_extract(request: Request) -> Response:
+    ledger: Ledger = request.app.state.ledger
+    record_id = request.path_params["record_id"]
+    if record_id.startswith("right/"):
+        raise Rejection("not-found", "rights are served under /v1/rights", "/record_id",
+                        status=404)
+    checkpoint = _checkpoint_as_of(request, ledger)
+    doc = await asyncio.to_thread(make_extract, ledger, record_id, checkpoint)
+    return JSONResponse(doc)
+
+
+async def get_right_extract(request: Request) -> Response:
+    ledger: Ledger = request.app.state.ledger
+    p = request.path_params
+    record_id = right_record(p["office"], p["kind"], p["number"])
+    checkpoint = _checkpoint_as_of(request, ledger)
+    doc = await asyncio.to_thread(make_extract, ledger, record_id, checkpoint)
+    return JSONResponse(doc)
+
+
+routes = [
+    Route("/v1/state/{record_id:path}", get_state_extract, methods=["GET"]),
+    Route("/v1/rights/{office}/{kind}/{number}/extract", get_right_extract, methods=["GET"]),
+]
