@@ -89,7 +89,7 @@ def open_ledger(data: Path, **options: object) -> Ledger:
     config = NodeConfig.load(data)
     key = read_private_key(data / LOG_KEY_FILE)
     store = SQLiteStore(config.store_path)
-    rules = RegistryRules(store, genesis_of(store, config))
+    rules = RegistryRules(store, genesis_of(store, config), config.origin)
     ledger = Ledger(store, config.origin, key, entry_types(), rules=rules,
                     **options)  # type: ignore[arg-type]
     return ledger.start()

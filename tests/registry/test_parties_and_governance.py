@@ -107,6 +107,6 @@ def test_state_survives_restart_and_replays_to_the_same_root(node: Node, reopen)
     assert node.ledger.rules.root() == root
     node.submit(keys[0], "party.update", {"name": "Renamed"})
     genesis = node.ledger.store.get_meta("registry.genesis")
-    report = replay(node.ledger.store, lambda shadow: RegistryRules(shadow, genesis))
+    report = replay(node.ledger.store, lambda shadow: RegistryRules(shadow, genesis, node.ledger.origin))
     assert report.ok, report.problems
     assert report.final_root == node.ledger.rules.root()

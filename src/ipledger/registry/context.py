@@ -9,6 +9,7 @@ from ipledger.codec import canonicalize, parse_json
 from ipledger.ledger import Rejection
 from ipledger.registry.records import (
     did_of,
+    due_record,
     key_record,
     lookup_key,
     party_record,
@@ -58,6 +59,16 @@ class EntryContext:
     def put(self, record_id: str, value: Mapping[str, Any]) -> None:
         self.staged[record_id] = canonicalize(value)
         self.keys.append(lookup_key(record_id))
+
+    def delete(self, record_id: str) -> None:
+        self.staged[record_id] = None
+
+    def schedule(self, due_ms: int, record_id: str) -> None:
+        """Note that ``record_id`` has an automatic event due at ledger time ``due_ms``."""
+        self.staged[due_record(due_ms, record_id)] = canonicalize({"record": record_id})
+
+    def unschedule(self, due_ms: int, record_id: str) -> None:
+        self.staged[due_record(due_ms, record_id)] = None
 
     def require(self, record_id: str, what: str, pointer: str) -> dict[str, Any]:
         value = self.get(record_id)

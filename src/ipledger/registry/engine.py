@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from typing import Any
 
 from ipledger.ledger import Rejection
-from ipledger.ledger.state import StateWrite
+from ipledger.ledger.state import SYSTEM_ACTOR, StateWrite
 from ipledger.registry.context import EntryContext, Overlay
-from ipledger.registry.families import governance, party
+from ipledger.registry.families import governance, party, rights
 from ipledger.registry.families.base import Rule
+from ipledger.registry.records import DUE_PREFIX, parse_due_record
 from ipledger.registry.schema import check_object
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
-RULES: dict[str, Rule] = {**governance.RULES, **party.RULES}
+RULES: dict[str, Rule] = {**governance.RULES, **party.RULES, **rights.RULES}
+SYSTEM_RULES: dict[str, Rule] = dict(rights.SYSTEM_RULES)
 FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
 
 
@@ -82,9 +85,11 @@ class StoreNodes:
 class RegistryRules:
     """``StateRules`` for the IP register."""
 
-    def __init__(self, store: LedgerStore, genesis: str) -> None:
+    def __init__(self, store: LedgerStore, genesis: str, origin: str) -> None:
         self.store = store
         self.genesis = genesis
+        self.origin = origin
+        self.schedule: list[str] = store.record_ids(DUE_PREFIX)  # sorted: due time first
         sizes = store.state_root_sizes()
         committed_root = store.state_root_at(sizes[-1]) if sizes else None
         self.nodes = StoreNodes(store, committed_root)
@@ -100,6 +105,15 @@ class RegistryRules:
 
     def committed(self, write: StateWrite) -> None:
         self.committed_version = self.nodes.latest_version()
+        for record_id, value in write.records.items():
+            if not record_id.startswith(DUE_PREFIX):
+                continue
+            pos = bisect.bisect_left(self.schedule, record_id)
+            present = pos < len(self.schedule) and self.schedule[pos] == record_id
+            if value is None and present:
+                del self.schedule[pos]
+            elif value is not None and not present:
+                self.schedule.insert(pos, record_id)
 
     def root(self) -> bytes:
         if self.committed_version is None:
@@ -116,10 +130,31 @@ class RegistryBatch:
         self.overlay = Overlay(rules.store.read_record)
 
     def due_entries(self) -> list[dict[str, Any]]:
-        return []
+        """The earliest scheduled automatic event, if it is due at this batch's time."""
+        changes = self.overlay.changes
+        first = next((d for d in self.rules.schedule if changes.get(d, b"") is not None), None)
+        added = [d for d, v in changes.items() if d.startswith(DUE_PREFIX) and v is not None]
+        candidates = [d for d in (first, *added) if d is not None]
+        if not candidates:
+            return []
+        due_ms, record_id = parse_due_record(min(candidates))
+        if due_ms > self.time_ms:
+            return []
+        right = self.overlay.get(record_id)
+        if right is None or not right.get("next_event"):
+            raise RuntimeError(f"the schedule names {record_id}, which has no event due")
+        return [{
+            "v": 1, "ledger": self.rules.origin, "type": "system.right_event",
+            "actor": SYSTEM_ACTOR,
+            "body": {"office": right["office"], "kind": right["kind"],
+                     "number": right["number"], "action": right["next_event"]["action"],
+                     "due_ms": due_ms},
+        }]
 
     def apply(self, entry: Mapping[str, Any], index: int) -> list[bytes]:
         rule = RULES.get(entry["type"])
+        if entry.get("actor") == SYSTEM_ACTOR:
+            rule = SYSTEM_RULES.get(entry["type"])
         if rule is None:
             raise Rejection("unknown-type", f"the register has no rule for {entry['type']}",
                             "/type")

@@ -35,6 +35,19 @@ def right_record(office: str, kind: str, number: str) -> str:
     return f"right/{office}/{kind}/{number}"
 
 
+DUE_PREFIX = "due/"
+
+
+def due_record(due_ms: int, record_id: str) -> str:
+    """An entry of the schedule of automatic events; ids sort by due time."""
+    return f"{DUE_PREFIX}{due_ms:015d}/{record_id}"
+
+
+def parse_due_record(due_id: str) -> tuple[int, str]:
+    _, ms, record_id = due_id.split("/", 2)
+    return int(ms), record_id
+
+
 def lookup_key(record_id: str) -> bytes:
     """The entry-index key under which every entry touching ``record_id`` is found."""
     return b"rec:" + record_id.encode()

@@ -546,6 +546,11 @@ class _Batch:
             raise LookupError(f"state tree node {h.hex()} is missing from the store")
         if kind == _LEAF:
             key = enc[1:33]
+            if hi - lo == 1 and self.keys[lo] == key:  # the common case: this leaf changes
+                value = self.values[lo]
+                if value is None:
+                    return EMPTY_HASH, _EMPTY
+                return self.build([0], [key], [value], depth, 0, 1)
             k = int.from_bytes(key, "big")
             entries = [(self.ints[i], self.keys[i], self.values[i]) for i in range(lo, hi)]
             i = bisect_left(self.ints, k, lo, hi)
@@ -555,9 +560,12 @@ class _Batch:
         tag = enc[0]
         left, right = _children(enc)
         lkind, rkind = tag >> 2 & 3, tag & 3
-        mid = self.split(self.ints, depth, lo, hi)
-        nl, nlk = self.apply(left, lkind, depth + 1, lo, mid)
-        nr, nrk = self.apply(right, rkind, depth + 1, mid, hi)
+        ints = self.ints
+        shift = _SHIFT - depth
+        mid = bisect_left(ints, (ints[lo] >> shift | 1) << shift, lo, hi)
+        # Only descend into children that have changes.
+        nl, nlk = self.apply(left, lkind, depth + 1, lo, mid) if mid > lo else (left, lkind)
+        nr, nrk = self.apply(right, rkind, depth + 1, mid, hi) if mid < hi else (right, rkind)
         if nl == left and nr == right:
             return h, _NODE
         return self.join(nl, nlk, nr, nrk)

@@ -78,6 +78,10 @@ class LedgerStore(Protocol):
 
     def read_state_node(self, node_hash: bytes) -> bytes | None: ...
 
+    def record_ids(self, prefix: str) -> list[str]:
+        """Ids of the committed records starting with ``prefix``, in order."""
+        ...
+
     def state_root_sizes(self) -> list[int]:
         """Tree sizes at which a batch recorded a state root, ascending."""
         ...

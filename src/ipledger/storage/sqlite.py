@@ -151,6 +151,13 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None or row[0] is None else bytes(row[0])
 
+    def record_ids(self, prefix: str) -> list[str]:
+        rows = self._reader().execute(
+            "SELECT id FROM records WHERE id >= ? AND id < ? ORDER BY id",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [str(r[0]) for r in rows]
+
     def read_state_node(self, node_hash: bytes) -> bytes | None:
         row = self._reader().execute(
             "SELECT data FROM state_nodes WHERE hash = ?", (node_hash,)

@@ -1,0 +1,386 @@
+"""Rights: filing, every lifecycle action of the office profile, fees, automatic time events.
+
+A right's lifecycle is the profile's state machine (``registry.lifecycle``). An action is
+allowed when the machine allows it from the current state for one of the actor's roles and
+every precondition holds: fees are paid in the same entry (exact amounts from the profile),
+dates are computed from ledger time, and decisions (examination passed, a final decision…)
+are attested by the competent official in the entry that relies on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from functools import cache
+from typing import Any
+
+from ipledger.ledger import Rejection
+from ipledger.registry.calendar import date_of_ms, format_iso_date, parse_iso_date
+from ipledger.registry.context import EntryContext
+from ipledger.registry.families.base import Rule
+from ipledger.registry.lifecycle import (
+    ABSENT,
+    RightDates,
+    StateMachine,
+    Transition,
+    TransitionRejected,
+    current_expiry,
+    due_time_events,
+    machine_for,
+    maintenance_schedule,
+)
+from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
+from ipledger.registry.records import office_record, party_record, right_record
+from ipledger.registry.schema import Field, check_object, one_of, pattern, standard
+from ipledger.standards.st3 import validate_st3
+
+# Facts an official attests in the entry that relies on them (not derivable from the ledger).
+ATTESTABLE = frozenset({
+    "applicant_heard", "examination_passed", "publication_due", "opposition_decision_final",
+    "cancellation_decision_final", "invalidity_decision_final",
+    "recorded_right_holders_consent",
+})
+STAFF = ("registrar", "examiner")
+_PARTY = pattern(r"P[0-9A-F]{20}", "a party id like P0123456789ABCDEF0123")
+
+
+def _party_list(value: list[Any], pointer: str) -> None:
+    if not 1 <= len(value) <= 50 or len(set(map(str, value))) != len(value):
+        raise Rejection("invalid-value", "must list 1-50 distinct parties", pointer)
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise Rejection("wrong-type", "a party id must be a string", f"{pointer}/{i}")
+        _PARTY(item, f"{pointer}/{i}")
+
+
+def _payment(value: dict[str, Any], pointer: str) -> None:
+    check_object(value, {"amount": Field(int), "currency": Field(str)}, pointer)
+    if value["amount"] < 0:
+        raise Rejection("invalid-value", "amount must not be negative", f"{pointer}/amount")
+
+
+def _attest(value: list[Any], pointer: str) -> None:
+    for i, item in enumerate(value):
+        if item not in ATTESTABLE:
+            raise Rejection("invalid-value", f"can attest only: {', '.join(sorted(ATTESTABLE))}",
+                            f"{pointer}/{i}")
+
+
+@cache
+def profile_named(name: str) -> OfficeProfile:
+    return load_profile(name)
+
+
+def _office_profile(ctx: EntryContext, office: str) -> OfficeProfile:
+    record = ctx.require(office_record(office), "office", "/body/office")
+    return profile_named(record["profile"])
+
+
+def _machine(profile: OfficeProfile, kind: str) -> StateMachine:
+    try:
+        return machine_for(profile, kind)
+    except ValueError as exc:
+        raise Rejection("unsupported-kind", str(exc), "/body/kind", status=422) from None
+
+
+def right_dates(right: dict[str, Any]) -> RightDates:
+    d = right["dates"]
+
+    def day(name: str) -> date | None:
+        return parse_iso_date(d[name]) if d.get(name) else None
+
+    return RightDates(
+        filing_date=day("filing_date"), publication_date=day("publication_date"),
+        registration_date=day("registration_date"), expiry_date=day("expiry_date"),
+        renewals=d.get("renewals", 0),
+        maintenance_paid=tuple(parse_iso_date(x) for x in d.get("maintenance_paid", [])),
+    )
+
+
+# -- fees ---------------------------------------------------------------------------
+
+
+def _fee_amount(rules: RightRules, fee: str, right: dict[str, Any], dates: RightDates) -> int:
+    fees = rules.fees
+    classes = len(right.get("classes", [])) or 1
+    if fee == "filing":
+        return (fees.filing or 0) + fees.extra_class_fees(classes)
+    if fee == "renewal":
+        return fees.renewal_fee(dates.renewals + 1) + fees.extra_class_fees(classes, renewal=True)
+    if fee == "renewal_surcharge":
+        return fees.renewal_surcharge_for(fees.renewal_fee(dates.renewals + 1))
+    if fee == "maintenance":
+        number = len(dates.maintenance_paid)
+        return fees.maintenance[min(number, len(fees.maintenance) - 1)] if fees.maintenance else 0
+    value = getattr(fees, fee, None)
+    return value if isinstance(value, int) else 0
+
+
+def _check_payment(ctx: EntryContext, body: dict[str, Any], profile: OfficeProfile,
+                   rules: RightRules, transition: Transition, right: dict[str, Any],
+                   dates: RightDates) -> int:
+    due = sum(_fee_amount(rules, pre.split(":", 1)[1], right, dates)
+              for pre in transition.preconditions if pre.startswith("fee_paid:"))
+    if due == 0:
+        return 0
+    paid = body.get("payment")
+    if paid is None or paid["currency"] != profile.currency or paid["amount"] != due:
+        raise Rejection("fee-not-paid", f"{transition.action} needs a payment of exactly {due} "
+                        f"{profile.currency} minor units", "/body/payment", status=422)
+    return due
+
+
+# -- preconditions ------------------------------------------------------------------
+
+
+def _check_preconditions(ctx: EntryContext, body: dict[str, Any], rules: RightRules,
+                         transition: Transition, right: dict[str, Any],
+                         dates: RightDates) -> None:
+    today = date_of_ms(ctx.time_ms)
+    attested = set(body.get("attest", []))
+    expiry = current_expiry(rules, dates)
+    for pre in transition.preconditions:
+        if pre.startswith("fee_paid:"):
+            continue
+        if pre in ATTESTABLE:
+            ok = pre in attested
+        elif pre == "within_opposition_period":
+            ends = _opposition_end(rules, dates)
+            ok = ends is not None and today <= ends
+        elif pre == "opposition_period_over":
+            ends = _opposition_end(rules, dates)
+            ok = ends is not None and today > ends
+        elif pre in ("no_pending_opposition", "no_other_pending_opposition"):
+            pending = right.get("oppositions_pending", 0)
+            ok = pending == 0 if pre == "no_pending_opposition" else pending <= 1
+        elif pre == "within_renewal_window":
+            ok = (expiry is not None and rules.renewal is not None
+                  and rules.renewal.window_before.before(expiry) <= today <= expiry)
+        elif pre == "renewals_remaining":
+            r = rules.renewal
+            ok = r is not None and (r.max_renewals is None or dates.renewals < r.max_renewals)
+        elif pre == "within_grace_period":
+            ok = expiry is not None and rules.renewal is not None and (
+                expiry < today <= rules.renewal.grace_after.after(expiry))
+            if rules.maintenance is not None:
+                ok = any(m.due < today <= m.grace_ends for m in _unpaid(rules, dates))
+        elif pre == "within_maintenance_window":
+            ok = any(m.window_opens <= today <= m.due for m in _unpaid(rules, dates))
+        else:
+            raise Rejection("not-supported", f"precondition {pre!r} is not evaluated by this "
+                            "version of the register", "/body/action", status=422)
+        if not ok:
+            raise Rejection("precondition-failed",
+                            f"{transition.action} needs: {pre.replace('_', ' ')}",
+                            "/body/attest" if pre in ATTESTABLE else "/body/action",
+                            status=409)
+
+
+def _opposition_end(rules: RightRules, dates: RightDates) -> date | None:
+    if rules.opposition_period is None or dates.publication_date is None:
+        return None
+    return rules.opposition_period.after(dates.publication_date)
+
+
+def _unpaid(rules: RightRules, dates: RightDates) -> list[Any]:
+    schedule = maintenance_schedule(rules, dates)
+    return list(schedule[len(dates.maintenance_paid):len(dates.maintenance_paid) + 1])
+
+
+# -- roles --------------------------------------------------------------------------
+
+
+def _roles(ctx: EntryContext, right: dict[str, Any] | None, body: dict[str, Any],
+           office: str) -> tuple[str, set[str]]:
+    party = ctx.acting_party()
+    roles = {"any_party"} | ctx.roles(office, party) & set(STAFF)
+    if right is None:
+        if party in body["applicants"]:
+            roles.add("applicant")
+        if party in body.get("representatives", []):
+            roles.add("representative")
+    else:
+        if party in [o["party"] for o in right["owners"]]:
+            roles |= {"owner", "applicant"} if right["state"] in _APPLICATION else {"owner"}
+        if party in right.get("representatives", []):
+            roles.add("representative")
+    return party, roles
+
+
+_APPLICATION = ("filed", "formalities_checked", "under_examination", "published",
+                "opposition_period", "opposed")
+
+
+def _pick(machine: StateMachine, state: str, action: str, roles: set[str]) -> Transition:
+    last: TransitionRejected | None = None
+    for role in sorted(roles):
+        try:
+            return machine.transition(state, action, role)
+        except TransitionRejected as exc:
+            if exc.code != "role_not_allowed" and exc.code != "unknown_role":
+                raise Rejection("invalid-transition", exc.reason, "/body/action",
+                                status=409) from None
+            last = exc
+    reason = last.reason if last else f"no role allows {action}"
+    raise Rejection("not-authorized", reason, "/actor", status=403)
+
+
+# -- the entry types ----------------------------------------------------------------
+
+
+def _event(right: dict[str, Any], action: str, state: str, ctx: EntryContext,
+           by: str | None, **extra: Any) -> None:
+    right["history"] = [*right["history"], {
+        "action": action, "state": state, "date": format_iso_date(date_of_ms(ctx.time_ms)),
+        "index": ctx.index, **({"by": by} if by else {}), **extra}]
+
+
+def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
+    office, kind = body["office"], body["kind"]
+    profile = _office_profile(ctx, office)
+    rules = profile.rules(kind)
+    machine = _machine(profile, kind)
+    for i, applicant in enumerate(body["applicants"]):
+        ctx.require(party_record(applicant), "party", f"/body/applicants/{i}")
+    party, roles = _roles(ctx, None, body, office)
+    transition = _pick(machine, ABSENT, "file", roles)
+    today = format_iso_date(date_of_ms(ctx.time_ms))
+    right: dict[str, Any] = {
+        "office": office, "kind": kind, "state": transition.to_state,
+        "owners": [{"party": p, "share": [1, len(body["applicants"])]}
+                   for p in body["applicants"]],
+        "representatives": body.get("representatives", []),
+        "classes": sorted(set(body.get("classes", []))),
+        "data": body.get("data", {}),
+        "dates": {"filing_date": today, "renewals": 0, "maintenance_paid": []},
+        "history": [],
+    }
+    paid = _check_payment(ctx, body, profile, rules, transition, right, right_dates(right))
+    counter_id = f"counter/{office}/{kind}"
+    seq = (ctx.get(counter_id) or {"next": 1})["next"]
+    assert rules.numbers is not None, "a supported kind has number formats"
+    number = rules.numbers.application.format(
+        seq, office=office, year=date_of_ms(ctx.time_ms).year)
+    ctx.put(counter_id, {"next": seq + 1})
+    right["number"] = number
+    _event(right, "file", transition.to_state, ctx, party, **({"paid": paid} if paid else {}))
+    ctx.put(right_record(office, kind, number), right)
+    _schedule(ctx, right, profile)
+
+
+def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
+    office, kind, number = body["office"], body["kind"], body["number"]
+    record_id = right_record(office, kind, number)
+    right = ctx.require(record_id, "right", "/body/number")
+    profile = _office_profile(ctx, office)
+    rules = profile.rules(kind)
+    machine = _machine(profile, kind)
+    party, roles = _roles(ctx, right, body, office)
+    transition = _pick(machine, right["state"], body["action"], roles)
+    dates = right_dates(right)
+    _check_preconditions(ctx, body, rules, transition, right, dates)
+    paid = _check_payment(ctx, body, profile, rules, transition, right, dates)
+    _apply_effects(ctx, right, transition, dates, rules)
+    _event(right, transition.action, transition.to_state, ctx, party,
+           **({"paid": paid} if paid else {}),
+           **({"attested": sorted(body["attest"])} if body.get("attest") else {}))
+    ctx.put(record_id, right)
+    _schedule(ctx, right, profile)
+
+
+def _apply_effects(ctx: EntryContext, right: dict[str, Any], transition: Transition,
+                   dates: RightDates, rules: RightRules) -> None:
+    today = format_iso_date(date_of_ms(ctx.time_ms))
+    d = right["dates"]
+    action = transition.action
+    if action == "publish":
+        d["publication_date"] = today
+    elif action in ("register", "grant"):
+        d["registration_date"] = today
+    elif action in ("renew", "renew_late"):
+        d["renewals"] = dates.renewals + 1
+    elif action in ("pay_maintenance_fee", "pay_maintenance_fee_late"):
+        d["maintenance_paid"] = [*d.get("maintenance_paid", []), today]
+    elif action == "file_opposition":
+        right["oppositions_pending"] = right.get("oppositions_pending", 0) + 1
+    elif action in ("withdraw_opposition", "reject_opposition", "uphold_opposition"):
+        right["oppositions_pending"] = max(0, right.get("oppositions_pending", 0) - 1)
+    expiry = current_expiry(rules, right_dates(right))
+    if expiry is not None:
+        d["expiry_date_computed"] = format_iso_date(expiry)
+    right["state"] = transition.to_state
+
+
+# -- automatic time events ----------------------------------------------------------
+
+FAR_FUTURE_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z
+
+
+def _schedule(ctx: EntryContext, right: dict[str, Any], profile: OfficeProfile) -> None:
+    """Record when the right's next automatic event falls due (or that none is pending)."""
+    record_id = right_record(right["office"], right["kind"], right["number"])
+    events = due_time_events(profile, right["kind"], right["state"], right_dates(right),
+                             FAR_FUTURE_MS)
+    previous = right.get("next_event")
+    nxt: dict[str, Any] | None = None
+    if events:
+        nxt = {"action": events[0].action, "due_ms": events[0].effective_ms,
+               "reason": events[0].reason}
+    if nxt != previous:
+        if previous is not None:
+            ctx.unschedule(previous["due_ms"], record_id)
+        if nxt is not None:
+            ctx.schedule(nxt["due_ms"], record_id)
+        right["next_event"] = nxt
+        ctx.put(record_id, right)
+
+
+def apply_time_event(ctx: EntryContext, body: dict[str, Any]) -> None:
+    """A system entry: the right's scheduled automatic event, now due."""
+    office, kind, number = body["office"], body["kind"], body["number"]
+    record_id = right_record(office, kind, number)
+    right = ctx.require(record_id, "right", "/body/number")
+    profile = _office_profile(ctx, office)
+    rules = profile.rules(kind)
+    event = right.get("next_event")
+    if event is None or event["action"] != body["action"] or event["due_ms"] > ctx.time_ms:
+        raise Rejection("invalid-transition", "no such automatic event is due", "/body/action")
+    transition = _pick(_machine(profile, kind), right["state"], body["action"], {"system"})
+    dates = right_dates(right)
+    if body["action"] in ("register", "grant"):
+        dates = replace(dates)
+    _apply_effects(ctx, right, transition, dates, rules)
+    _event(right, transition.action, transition.to_state, ctx, None, reason=event["reason"])
+    right["next_event"] = None
+    ctx.unschedule(event["due_ms"], record_id)
+    ctx.put(record_id, right)
+    _schedule(ctx, right, profile)
+
+
+_RIGHT_ID = {
+    "office": Field(str, check=standard(validate_st3)),
+    "kind": Field(str, check=one_of(*RIGHT_KINDS)),
+    "number": Field(str, check=pattern(r"[A-Za-z0-9/.,-]{1,40}", "an office number")),
+}
+
+RULES = {
+    "right.file": Rule({
+        "office": _RIGHT_ID["office"], "kind": _RIGHT_ID["kind"],
+        "applicants": Field(list, check=_party_list),
+        "representatives": Field(list, required=False, check=_party_list),
+        "classes": Field(list, required=False),
+        "data": Field(dict, required=False),
+        "payment": Field(dict, required=False, check=_payment),
+    }, file_right, "File an application; the office profile assigns its number."),
+    "right.act": Rule({
+        **_RIGHT_ID, "action": Field(str, check=pattern(r"[a-z_]{1,40}", "an action name")),
+        "payment": Field(dict, required=False, check=_payment),
+        "attest": Field(list, required=False, check=_attest),
+        "note": Field(str, required=False),
+    }, act_on_right, "Take a lifecycle action (examine, publish, register, renew, ...)."),
+}
+
+SYSTEM_RULES = {
+    "system.right_event": Rule({**_RIGHT_ID, "action": Field(str), "due_ms": Field(int)},
+                               apply_time_event, "An automatic event of a right's lifecycle."),
+}

@@ -1,0 +1,63 @@
+"""WIPO ST.96 (V6_0) mapping of the register's trademark records."""
+
+from ipledger.standards.st96.model import (
+    PARTY_KEYS,
+    TRADEMARK_KEYS,
+    ApplicationNumberJSON,
+    AssignmentJSON,
+    GoodsServicesJSON,
+    MarkEventJSON,
+    MarkRepresentationJSON,
+    MarkReproductionJSON,
+    PartyJSON,
+    PostalStructuredAddressJSON,
+    PriorityJSON,
+    TrademarkJSON,
+    WordMarkSpecificationJSON,
+    validate_trademark_json,
+)
+from ipledger.standards.st96.schema import (
+    COM_NS,
+    ST96_VERSION,
+    TMK_NS,
+    load_schema,
+    parse_xml,
+    st96_schema_dir,
+    validate_st96,
+)
+from ipledger.standards.st96.trademark import (
+    TRADEMARK_NAMESPACES,
+    trademark_from_st96_xml,
+    trademark_to_st96_element,
+    trademark_to_st96_xml,
+    trademarks_to_st96_xml,
+)
+
+__all__ = [
+    "COM_NS",
+    "PARTY_KEYS",
+    "ST96_VERSION",
+    "TMK_NS",
+    "TRADEMARK_KEYS",
+    "TRADEMARK_NAMESPACES",
+    "ApplicationNumberJSON",
+    "AssignmentJSON",
+    "GoodsServicesJSON",
+    "MarkEventJSON",
+    "MarkRepresentationJSON",
+    "MarkReproductionJSON",
+    "PartyJSON",
+    "PostalStructuredAddressJSON",
+    "PriorityJSON",
+    "TrademarkJSON",
+    "WordMarkSpecificationJSON",
+    "load_schema",
+    "parse_xml",
+    "st96_schema_dir",
+    "trademark_from_st96_xml",
+    "trademark_to_st96_element",
+    "trademark_to_st96_xml",
+    "trademarks_to_st96_xml",
+    "validate_st96",
+    "validate_trademark_json",
+]

@@ -1,0 +1,207 @@
+"""Rights through their lifecycles: filing, examination, publication, automatic registration,
+renewal windows, grace periods and lapse — all from ledger time, reproduced by replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ipledger.codec import parse_json
+from ipledger.identity import SigningKey, did_key_url
+from ipledger.ledger.replay import replay
+from ipledger.registry.engine import RegistryRules
+from ipledger.registry.records import party_id_for, right_record
+from tests.registry.conftest import Node
+
+
+def ms(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp() * 1000) + 3_600_000
+
+
+class Office:
+    """An EUIPO-like office with a registrar, an examiner and an applicant."""
+
+    def __init__(self, node: Node, code: str = "EM", profile: str = "euipo") -> None:
+        self.node, self.code = node, code
+        node.submit(node.genesis, "office.register",
+                    {"office": code, "name": f"{code} office", "profile": profile})
+        self.registrar, self.examiner, self.applicant = (SigningKey.generate() for _ in range(3))
+        self.parties = {}
+        for name, key in [("registrar", self.registrar), ("examiner", self.examiner),
+                          ("applicant", self.applicant)]:
+            node.submit(key, "party.register", {"name": name.title(), "country": "ES",
+                                                "kind": "natural"})
+            self.parties[name] = party_id_for(did_key_url(key.public_key))
+        for role in ("registrar", "examiner"):
+            node.submit(node.genesis, "role.grant",
+                        {"office": code, "party": self.parties[role], "role": role})
+
+    def act(self, key: SigningKey, number: str, action: str, kind: str = "trademark",
+            **extra):
+        return self.node.submit(key, "right.act", {"office": self.code, "kind": kind,
+                                                   "number": number, "action": action, **extra})
+
+    def refuse(self, key: SigningKey, number: str, action: str, kind: str = "trademark",
+               **extra):
+        return self.node.refuse(key, "right.act", {"office": self.code, "kind": kind,
+                                                   "number": number, "action": action, **extra})
+
+    def right(self, number: str, kind: str = "trademark") -> dict:
+        return parse_json(self.node.ledger.store.read_record(
+            right_record(self.code, kind, number)))
+
+    def tick(self, day: str) -> None:
+        """Let ledger time reach ``day`` and have something written (time events fire)."""
+        self.node.clock.now_ms = ms(day)
+        self.node.submit(self.applicant, "party.update", {"address": f"as of {day}"})
+
+
+@pytest.fixture
+def office(node: Node) -> Office:
+    node.clock.now_ms = ms("2026-09-21")
+    return Office(node)
+
+
+def file_trademark(office: Office, classes=(30, 32), amount=90_000) -> str:
+    node = office.node
+    node.submit(office.applicant, "right.file", {
+        "office": "EM", "kind": "trademark", "applicants": [office.parties["applicant"]],
+        "classes": list(classes), "data": {"MarkVerbalElementText": "AURORA BREW"},
+        "payment": {"amount": amount, "currency": "EUR"}})
+    return parse_json(node.ledger.store.read_entries(node.ledger.store.tree_size() - 1,
+                                                     node.ledger.store.tree_size())[0])["seq"] \
+        and _last_number(office)
+
+
+def _last_number(office: Office) -> str:
+    ids = office.node.ledger.store.record_ids("right/EM/trademark/")
+    return ids[-1].rsplit("/", 1)[1]
+
+
+def test_trademark_from_filing_to_lapse(office: Office, node: Node) -> None:
+    number = file_trademark(office)
+    assert number == "000000001"
+    right = office.right(number)
+    assert right["state"] == "filed"
+    assert right["dates"]["filing_date"] == "2026-09-21"
+
+    office.act(office.examiner, number, "check_formalities")
+    office.act(office.examiner, number, "start_examination")
+    office.act(office.registrar, number, "publish", attest=["examination_passed"])
+    right = office.right(number)
+    assert right["state"] == "opposition_period"
+    assert right["next_event"]["action"] == "register"
+
+    # Three months later the opposition period has run out: registration happens by itself.
+    office.tick("2026-12-21")
+    assert office.right(number)["state"] == "opposition_period"
+    office.tick("2026-12-23")
+    right = office.right(number)
+    assert right["state"] == "registered"
+    assert right["history"][-1]["action"] == "register"
+    assert "by" not in right["history"][-1]
+    assert right["next_event"]["action"] == "open_renewal_window"
+
+    # Renewal: window opens 6 months before expiry (2036-09-21); renewal costs 85,000 + 5,000.
+    office.tick("2036-03-22")
+    assert office.right(number)["state"] == "renewal_due"
+    err = office.refuse(office.applicant, number, "renew",
+                        payment={"amount": 85_000, "currency": "EUR"})
+    assert (err.rule, err.pointer) == ("fee-not-paid", "/body/payment")
+    office.act(office.applicant, number, "renew", payment={"amount": 90_000, "currency": "EUR"})
+    right = office.right(number)
+    assert right["state"] == "registered"
+    assert right["dates"]["renewals"] == 1
+    assert right["dates"]["expiry_date_computed"] == "2046-09-21"
+
+    # No second renewal: the window opens, expiry passes, grace runs out, the mark lapses.
+    office.tick("2046-09-23")
+    assert office.right(number)["state"] == "in_grace_period"
+    office.tick("2047-03-23")
+    right = office.right(number)
+    assert right["state"] == "lapsed"
+    assert [h["action"] for h in right["history"]][-3:] == [
+        "open_renewal_window", "enter_grace_period", "lapse"]
+
+    genesis = node.ledger.store.get_meta("registry.genesis")
+    report = replay(node.ledger.store,
+                    lambda shadow: RegistryRules(shadow, genesis, node.ledger.origin))
+    assert report.ok, report.problems
+    assert report.final_root == node.ledger.rules.root()
+
+
+def test_late_renewal_pays_the_surcharge(office: Office) -> None:
+    number = file_trademark(office, classes=[30], amount=85_000)
+    office.act(office.examiner, number, "check_formalities")
+    office.act(office.examiner, number, "start_examination")
+    office.act(office.registrar, number, "publish", attest=["examination_passed"])
+    office.tick("2036-09-25")
+    assert office.right(number)["state"] == "in_grace_period"
+    # 85,000 renewal + 25 % surcharge = 106,250 EUR cents.
+    office.act(office.applicant, number, "renew_late",
+               payment={"amount": 106_250, "currency": "EUR"})
+    assert office.right(number)["state"] == "registered"
+
+
+def test_forbidden_actions_say_why(office: Office) -> None:
+    number = file_trademark(office)
+    err = office.refuse(office.applicant, number, "check_formalities")
+    assert (err.rule, err.status) == ("not-authorized", 403)
+    assert "examiner" in err.detail
+    err = office.refuse(office.registrar, number, "publish", attest=["examination_passed"])
+    assert (err.rule, err.pointer) == ("invalid-transition", "/body/action")
+    assert "under_examination" in err.detail
+    office.act(office.examiner, number, "check_formalities")
+    office.act(office.examiner, number, "start_examination")
+    err = office.refuse(office.registrar, number, "publish")
+    assert (err.rule, err.pointer) == ("precondition-failed", "/body/attest")
+    err = office.refuse(office.examiner, number, "fly")
+    assert err.rule == "invalid-transition"
+    err = office.refuse(office.applicant, "999999999", "withdraw")
+    assert (err.rule, err.pointer) == ("not-found", "/body/number")
+    # Filing fees must match the profile exactly; unknown offices and kinds are refused.
+    err = office.node.refuse(office.applicant, "right.file", {
+        "office": "EM", "kind": "trademark", "applicants": [office.parties["applicant"]],
+        "classes": [1, 2, 3], "payment": {"amount": 90_000, "currency": "EUR"}})
+    assert err.rule == "fee-not-paid"
+    assert "105000" in err.detail
+    err = office.node.refuse(office.applicant, "right.file", {
+        "office": "EM", "kind": "patent", "applicants": [office.parties["applicant"]]})
+    assert (err.rule, err.pointer) == ("unsupported-kind", "/body/kind")
+    err = office.node.refuse(office.applicant, "right.file", {
+        "office": "US", "kind": "trademark", "applicants": [office.parties["applicant"]]})
+    assert (err.rule, err.pointer) == ("not-found", "/body/office")
+    office.act(office.applicant, number, "withdraw")
+    assert office.right(number)["state"] == "withdrawn"
+    assert office.right(number).get("next_event") is None
+
+
+def test_us_patent_maintenance_fees(node: Node) -> None:
+    node.clock.now_ms = ms("2026-01-05")
+    office = Office(node, "US", "uspto")
+    profile = RegistryRules  # noqa: F841 - the profile's fees drive the amounts below
+    from ipledger.registry.profiles import load_profile
+
+    fees = load_profile("uspto").rules("patent").fees
+    node.submit(office.applicant, "right.file", {
+        "office": "US", "kind": "patent", "applicants": [office.parties["applicant"]],
+        "data": {"InventionTitle": "Self-cleaning filter cartridge"},
+        "payment": {"amount": fees.filing or 0, "currency": "USD"}})
+    number = node.ledger.store.record_ids("right/US/patent/")[-1].rsplit("/", 1)[1]
+    office.act(office.examiner, number, "check_formalities", kind="patent")
+    office.tick("2027-07-05")
+    office.act(office.registrar, number, "publish", kind="patent", attest=["publication_due"])
+    office.act(office.examiner, number, "start_examination", kind="patent",
+               payment={"amount": (fees.search or 0) + (fees.examination or 0),
+                        "currency": "USD"})
+    office.act(office.examiner, number, "grant", kind="patent", attest=["examination_passed"],
+               payment={"amount": fees.grant or 0, "currency": "USD"})
+    right = office.right(number, "patent")
+    assert right["state"] == "granted"
+    assert right["next_event"]["action"] == "open_maintenance_window"
+    # Skip the first maintenance fee (due 3.5 years after grant): grace, then expiry.
+    office.tick("2031-01-10")
+    assert office.right(number, "patent")["state"] in ("renewal_due", "in_grace_period")
+    office.tick("2031-07-10")
+    assert office.right(number, "patent")["state"] == "expired"
