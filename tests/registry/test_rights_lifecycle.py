@@ -11,6 +11,7 @@ from ipledger.codec import parse_json
 from ipledger.identity import SigningKey, did_key_url
 from ipledger.ledger.replay import replay
 from ipledger.registry.engine import RegistryRules
+from ipledger.registry.families.rights import content_commitment
 from ipledger.registry.records import party_id_for, right_record
 from tests.registry.conftest import Node
 
@@ -63,15 +64,20 @@ def office(node: Node) -> Office:
     return Office(node)
 
 
-def file_trademark(office: Office, classes=(30, 32), amount=90_000) -> str:
-    node = office.node
-    node.submit(office.applicant, "right.file", {
+MARK = {"MarkVerbalElementText": "AURORA BREW"}
+SALT = "5a17" * 8
+
+
+def file_trademark(office: Office, classes=(30, 32), amount=90_000, disclose=True) -> str:
+    office.node.submit(office.applicant, "right.file", {
         "office": "EM", "kind": "trademark", "applicants": [office.parties["applicant"]],
-        "classes": list(classes), "data": {"MarkVerbalElementText": "AURORA BREW"},
+        "classes": list(classes), "commitment": content_commitment(SALT, MARK),
         "payment": {"amount": amount, "currency": "EUR"}})
-    return parse_json(node.ledger.store.read_entries(node.ledger.store.tree_size() - 1,
-                                                     node.ledger.store.tree_size())[0])["seq"] \
-        and _last_number(office)
+    number = _last_number(office)
+    if disclose:
+        office.node.submit(office.applicant, "right.disclose", {
+            "office": "EM", "kind": "trademark", "number": number, "data": MARK, "salt": SALT})
+    return number
 
 
 def _last_number(office: Office) -> str:
@@ -161,16 +167,20 @@ def test_forbidden_actions_say_why(office: Office) -> None:
     err = office.refuse(office.applicant, "999999999", "withdraw")
     assert (err.rule, err.pointer) == ("not-found", "/body/number")
     # Filing fees must match the profile exactly; unknown offices and kinds are refused.
+    commitment = content_commitment(SALT, MARK)
     err = office.node.refuse(office.applicant, "right.file", {
         "office": "EM", "kind": "trademark", "applicants": [office.parties["applicant"]],
-        "classes": [1, 2, 3], "payment": {"amount": 90_000, "currency": "EUR"}})
+        "classes": [1, 2, 3], "commitment": commitment,
+        "payment": {"amount": 90_000, "currency": "EUR"}})
     assert err.rule == "fee-not-paid"
     assert "105000" in err.detail
     err = office.node.refuse(office.applicant, "right.file", {
-        "office": "EM", "kind": "patent", "applicants": [office.parties["applicant"]]})
+        "office": "EM", "kind": "patent", "applicants": [office.parties["applicant"]],
+        "commitment": commitment})
     assert (err.rule, err.pointer) == ("unsupported-kind", "/body/kind")
     err = office.node.refuse(office.applicant, "right.file", {
-        "office": "US", "kind": "trademark", "applicants": [office.parties["applicant"]]})
+        "office": "US", "kind": "trademark", "applicants": [office.parties["applicant"]],
+        "commitment": commitment})
     assert (err.rule, err.pointer) == ("not-found", "/body/office")
     office.act(office.applicant, number, "withdraw")
     assert office.right(number)["state"] == "withdrawn"
@@ -180,15 +190,17 @@ def test_forbidden_actions_say_why(office: Office) -> None:
 def test_us_patent_maintenance_fees(node: Node) -> None:
     node.clock.now_ms = ms("2026-01-05")
     office = Office(node, "US", "uspto")
-    profile = RegistryRules  # noqa: F841 - the profile's fees drive the amounts below
     from ipledger.registry.profiles import load_profile
 
     fees = load_profile("uspto").rules("patent").fees
     node.submit(office.applicant, "right.file", {
         "office": "US", "kind": "patent", "applicants": [office.parties["applicant"]],
-        "data": {"InventionTitle": "Self-cleaning filter cartridge"},
+        "commitment": content_commitment(SALT, {"InventionTitle": "Filter cartridge"}),
         "payment": {"amount": fees.filing or 0, "currency": "USD"}})
     number = node.ledger.store.record_ids("right/US/patent/")[-1].rsplit("/", 1)[1]
+    node.submit(office.registrar, "right.disclose", {
+        "office": "US", "kind": "patent", "number": number, "salt": SALT,
+        "data": {"InventionTitle": "Filter cartridge"}})
     office.act(office.examiner, number, "check_formalities", kind="patent")
     office.tick("2027-07-05")
     office.act(office.registrar, number, "publish", kind="patent", attest=["publication_due"])
@@ -205,3 +217,36 @@ def test_us_patent_maintenance_fees(node: Node) -> None:
     assert office.right(number, "patent")["state"] in ("renewal_due", "in_grace_period")
     office.tick("2031-07-10")
     assert office.right(number, "patent")["state"] == "expired"
+
+
+def test_confidential_until_published(office: Office, node: Node) -> None:
+    from starlette.testclient import TestClient
+
+    from ipledger.api.app import create_app
+
+    number = file_trademark(office, disclose=False)
+    office.act(office.examiner, number, "check_formalities")
+    office.act(office.examiner, number, "start_examination")
+    err = office.refuse(office.registrar, number, "publish", attest=["examination_passed"])
+    assert (err.rule, "disclose" in err.detail) == ("precondition-failed", True)
+    store = node.ledger.store
+    every_entry = b"".join(store.read_entries(0, store.tree_size()))
+    assert b"AURORA" not in every_entry, "unpublished content reached the log"
+    with TestClient(create_app(node.ledger)) as client:
+        node.ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
+        url = f"/v1/rights/EM/trademark/{number}/extract"
+        hidden = client.get(url)
+        assert hidden.status_code == 404
+        assert "AURORA" not in hidden.text
+        bundle = client.get("/tlog/tile/entries/000.p/%d" % store.tree_size()).content
+        assert b"AURORA" not in bundle
+        err = node.refuse(office.applicant, "right.disclose", {
+            "office": "EM", "kind": "trademark", "number": number, "data": MARK,
+            "salt": "00" * 16})
+        assert (err.rule, err.pointer) == ("commitment-mismatch", "/body/data")
+        node.submit(office.applicant, "right.disclose", {
+            "office": "EM", "kind": "trademark", "number": number, "data": MARK, "salt": SALT})
+        office.act(office.registrar, number, "publish", attest=["examination_passed"])
+        node.ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
+        public = client.get(url).json()
+        assert public["record"]["data"] == MARK

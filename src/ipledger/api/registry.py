@@ -68,6 +68,10 @@ async def get_right_extract(request: Request) -> Response:
     record_id = right_record(p["office"], p["kind"], p["number"])
     checkpoint = _checkpoint_as_of(request, ledger)
     doc = await asyncio.to_thread(make_extract, ledger, record_id, checkpoint)
+    if doc["record"] is not None and "data" not in doc["record"]:
+        # Confidential until published: not even the record's existence is confirmed.
+        raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/"
+                        f"{p['number']}", "/number", status=404)
     return JSONResponse(doc)
 
 

@@ -9,17 +9,23 @@ are attested by the competent official in the entry that relies on them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
 
+from ipledger.codec import canonicalize
 from ipledger.ledger import Rejection
 from ipledger.registry.calendar import date_of_ms, format_iso_date, parse_iso_date
 from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
 from ipledger.registry.lifecycle import (
     ABSENT,
+    GRANTED,
+    OPPOSITION_PERIOD,
+    PUBLISHED,
+    REGISTERED,
     RightDates,
     StateMachine,
     Transition,
@@ -32,6 +38,7 @@ from ipledger.registry.lifecycle import (
 from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
 from ipledger.registry.records import office_record, party_record, right_record
 from ipledger.registry.schema import Field, check_object, one_of, pattern, standard
+from ipledger.standards.nice import validate_nice_class
 from ipledger.standards.st3 import validate_st3
 
 # Facts an official attests in the entry that relies on them (not derivable from the ledger).
@@ -41,6 +48,8 @@ ATTESTABLE = frozenset({
     "recorded_right_holders_consent",
 })
 STAFF = ("registrar", "examiner")
+# A right in these states is public: its content must have been disclosed.
+PUBLIC_STATES = frozenset({PUBLISHED, OPPOSITION_PERIOD, REGISTERED, GRANTED})
 _PARTY = pattern(r"P[0-9A-F]{20}", "a party id like P0123456789ABCDEF0123")
 
 
@@ -51,6 +60,22 @@ def _party_list(value: list[Any], pointer: str) -> None:
         if not isinstance(item, str):
             raise Rejection("wrong-type", "a party id must be a string", f"{pointer}/{i}")
         _PARTY(item, f"{pointer}/{i}")
+
+
+_HEX64 = pattern(r"[0-9a-f]{64}", "64 lowercase hex digits (a SHA-256)")
+_SALT = pattern(r"[0-9a-f]{32,128}", "32-128 lowercase hex digits (16-64 random bytes)")
+
+
+def content_commitment(salt_hex: str, data: dict[str, Any]) -> str:
+    """The filing commitment: SHA-256(salt || JCS(data)), hex."""
+    return hashlib.sha256(bytes.fromhex(salt_hex) + canonicalize(data)).hexdigest()
+
+
+def _classes(value: list[Any], pointer: str) -> None:
+    for i, item in enumerate(value):
+        standard(validate_nice_class)(item, f"{pointer}/{i}")
+    if len(set(value)) != len(value):
+        raise Rejection("invalid-value", "classes must not repeat", pointer)
 
 
 def _payment(value: dict[str, Any], pointer: str) -> None:
@@ -251,7 +276,8 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
                    for p in body["applicants"]],
         "representatives": body.get("representatives", []),
         "classes": sorted(set(body.get("classes", []))),
-        "data": body.get("data", {}),
+        # Confidential until published: only a salted commitment to the content.
+        "commitment": body["commitment"],
         "dates": {"filing_date": today, "renewals": 0, "maintenance_paid": []},
         "history": [],
     }
@@ -268,6 +294,25 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     _schedule(ctx, right, profile)
 
 
+def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
+    office, kind, number = body["office"], body["kind"], body["number"]
+    record_id = right_record(office, kind, number)
+    right = ctx.require(record_id, "right", "/body/number")
+    party, roles = _roles(ctx, right, body, office)
+    if not roles & {"owner", "applicant", "representative", *STAFF}:
+        raise Rejection("not-authorized", "only the applicant, a representative or office "
+                        "staff may disclose a filing", "/actor", status=403)
+    if "data" in right:
+        raise Rejection("invalid-transition", "the content is already disclosed", "/body",
+                        status=409)
+    if content_commitment(body["salt"], body["data"]) != right["commitment"]:
+        raise Rejection("commitment-mismatch", "SHA-256(salt || JCS(data)) is not the "
+                        "commitment made at filing", "/body/data", status=422)
+    right["data"] = body["data"]
+    _event(right, "disclose", right["state"], ctx, party)
+    ctx.put(record_id, right)
+
+
 def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     office, kind, number = body["office"], body["kind"], body["number"]
     record_id = right_record(office, kind, number)
@@ -277,6 +322,9 @@ def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     machine = _machine(profile, kind)
     party, roles = _roles(ctx, right, body, office)
     transition = _pick(machine, right["state"], body["action"], roles)
+    if transition.to_state in PUBLIC_STATES and "data" not in right:
+        raise Rejection("precondition-failed", f"{transition.action} makes the right public: "
+                        "disclose its content first (right.disclose)", "/body/action", status=409)
     dates = right_dates(right)
     _check_preconditions(ctx, body, rules, transition, right, dates)
     paid = _check_payment(ctx, body, profile, rules, transition, right, dates)
@@ -368,10 +416,14 @@ RULES = {
         "office": _RIGHT_ID["office"], "kind": _RIGHT_ID["kind"],
         "applicants": Field(list, check=_party_list),
         "representatives": Field(list, required=False, check=_party_list),
-        "classes": Field(list, required=False),
-        "data": Field(dict, required=False),
+        "classes": Field(list, required=False, check=_classes),
+        "commitment": Field(str, check=_HEX64),
         "payment": Field(dict, required=False, check=_payment),
-    }, file_right, "File an application; the office profile assigns its number."),
+    }, file_right, "File an application (content committed, not disclosed); the office "
+       "profile assigns its number."),
+    "right.disclose": Rule({
+        **_RIGHT_ID, "data": Field(dict), "salt": Field(str, check=_SALT),
+    }, disclose_right, "Disclose a filing's content: it must match the filing's commitment."),
     "right.act": Rule({
         **_RIGHT_ID, "action": Field(str, check=pattern(r"[a-z_]{1,40}", "an action name")),
         "payment": Field(dict, required=False, check=_payment),
