@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import ingest, ingest_http, proofs
+from bench import ingest, ingest_http, proofs, state_proofs
 from bench.common import emit, note
 from ipledger.identity import ed25519_verify_ceiling
 
@@ -20,6 +20,8 @@ def main() -> None:
     ingest_http.run(ceiling)
     note("proof, verify")
     proofs.run()
+    note("state proofs and extracts on a 1,000,000-record register")
+    state_proofs.main()
 
 
 if __name__ == "__main__":
