@@ -230,6 +230,29 @@ def cmd_log_fsck(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from ipledger.registry.engine import replay_register
+    from ipledger.storage.sqlite import SQLiteStore
+
+    config = NodeConfig.load(Path(args.data))
+    store = SQLiteStore(config.store_path)
+    try:
+        report = replay_register(store, config.origin)
+        recorded = store.state_root_at(store.tree_size())
+    finally:
+        store.close()
+    for problem in report.problems:
+        print(f"DIFFERENCE {problem}")
+    if report.ok and recorded not in (None, report.final_root):
+        print("DIFFERENCE the final state root differs from the recorded one")
+        return 1
+    root = report.final_root.hex() if report.final_root else "-"
+    verdict = "OK" if report.ok else "FAILED"
+    print(f"{verdict}: replayed {report.entries} entries, {report.roots_compared} state roots "
+          f"compared; state root {root}")
+    return 0 if report.ok else 1
+
+
 # -- argument parsing -------------------------------------------------------------
 
 
@@ -287,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--data")
     where.add_argument("--node")
     p.set_defaults(func=cmd_log_info)
+    p = sub.add_parser("replay", help="rebuild the register from the log; compare state roots")
+    p.add_argument("--data", required=True)
+    p.set_defaults(func=cmd_replay)
+
     p = log_sub.add_parser("fsck", help="recompute every tile, root and checkpoint from entries")
     p.add_argument("--data", required=True)
     p.set_defaults(func=cmd_log_fsck)

@@ -16,7 +16,7 @@ from ipledger.identity import (
     write_private_key,
 )
 from ipledger.ledger import EntryType, Ledger
-from ipledger.registry.engine import RegistryRules, registry_entry_types
+from ipledger.registry.engine import GENESIS_META, RegistryRules, registry_entry_types
 from ipledger.services.evidence import EvidenceStamp
 from ipledger.storage.sqlite import SQLiteStore
 
@@ -25,7 +25,6 @@ VKEY_FILE = "log.vkey"
 LOG_KEY_FILE = "keys/log.key"
 GENESIS_KEY_FILE = "keys/genesis.key"  # signs governance entries: offices, staff roles
 SQLITE_FILE = "ledger.sqlite"
-GENESIS_META = "registry.genesis"
 # A signed-note key name: printable, no spaces or '+' (C2SP signed-note).
 _ORIGIN = re.compile(r"[!-*,-~]{1,200}\Z")
 

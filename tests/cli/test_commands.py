@@ -138,3 +138,33 @@ def test_log_fsck_finds_tampering(tmp_path: Path, stamper: SigningKey, capsys) -
     db.close()
     assert main(["log", "fsck", "--data", str(data)]) == 1
     assert "hash tile 0/0" in capsys.readouterr().out
+
+
+def test_replay_rebuilds_the_register(tmp_path: Path, capsys) -> None:
+    import sqlite3
+
+    from ipledger.node import GENESIS_KEY_FILE, open_ledger
+
+    data = tmp_path / "node"
+    main(["init", "--data", str(data), "--origin", ORIGIN])
+    ledger = open_ledger(data, validation_processes=False)
+    genesis = read_private_key(data / GENESIS_KEY_FILE)
+    people = [SigningKey.generate() for _ in range(3)]
+    envs = [make_envelope(k, ORIGIN, "party.register",
+                          {"name": f"P{i}", "country": "PT", "kind": "natural"})
+            for i, k in enumerate(people)]
+    envs.append(make_envelope(genesis, ORIGIN, "office.register",
+                              {"office": "PT", "name": "INPI", "profile": "generic"}))
+    for env in envs:
+        ledger.submit(canonicalize(env)).result(timeout=10)
+    ledger.close()
+    ledger.store.close()
+    capsys.readouterr()
+    assert main(["replay", "--data", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("OK: replayed 4 entries")
+    db = sqlite3.connect(data / "ledger.sqlite")
+    db.execute("UPDATE state_roots SET root = zeroblob(32) WHERE size = 2")
+    db.commit()
+    db.close()
+    assert main(["replay", "--data", str(data)]) == 1
+    assert "DIFFERENCE state root after entry 1" in capsys.readouterr().out

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ipledger.codec import parse_json
 from ipledger.identity import SigningKey, did_key_url
-from ipledger.ledger.replay import replay
-from ipledger.registry.engine import RegistryRules
+from ipledger.registry.engine import replay_register
 from ipledger.registry.records import key_record, party_id_for, party_record, role_record
 from tests.registry.conftest import Node
 
@@ -106,7 +105,6 @@ def test_state_survives_restart_and_replays_to_the_same_root(node: Node, reopen)
     node = reopen(node)
     assert node.ledger.rules.root() == root
     node.submit(keys[0], "party.update", {"name": "Renamed"})
-    genesis = node.ledger.store.get_meta("registry.genesis")
-    report = replay(node.ledger.store, lambda shadow: RegistryRules(shadow, genesis, node.ledger.origin))
+    report = replay_register(node.ledger.store, node.ledger.origin)
     assert report.ok, report.problems
     assert report.final_root == node.ledger.rules.root()

@@ -9,8 +9,7 @@ import pytest
 
 from ipledger.codec import parse_json
 from ipledger.identity import SigningKey, did_key_url
-from ipledger.ledger.replay import replay
-from ipledger.registry.engine import RegistryRules
+from ipledger.registry.engine import replay_register
 from ipledger.registry.families.rights import content_commitment
 from ipledger.registry.records import party_id_for, right_record
 from tests.registry.conftest import Node
@@ -64,7 +63,13 @@ def office(node: Node) -> Office:
     return Office(node)
 
 
-MARK = {"MarkVerbalElementText": "AURORA BREW"}
+MARK = {
+    "MarkRepresentation": {"MarkFeatureCategory": "Word", "MarkReproduction": {
+        "WordMarkSpecification": {"MarkVerbalElementText": "AURORA BREW"}}},
+    "GoodsServicesBag": [
+        {"ClassNumber": 30, "GoodsServicesDescriptionText": "Coffee; coffee-based beverages"},
+        {"ClassNumber": 32, "GoodsServicesDescriptionText": "Non-alcoholic beverages"}],
+}
 SALT = "5a17" * 8
 
 
@@ -130,9 +135,7 @@ def test_trademark_from_filing_to_lapse(office: Office, node: Node) -> None:
     assert [h["action"] for h in right["history"]][-3:] == [
         "open_renewal_window", "enter_grace_period", "lapse"]
 
-    genesis = node.ledger.store.get_meta("registry.genesis")
-    report = replay(node.ledger.store,
-                    lambda shadow: RegistryRules(shadow, genesis, node.ledger.origin))
+    report = replay_register(node.ledger.store, node.ledger.origin)
     assert report.ok, report.problems
     assert report.final_root == node.ledger.rules.root()
 
@@ -187,6 +190,48 @@ def test_forbidden_actions_say_why(office: Office) -> None:
     assert office.right(number).get("next_event") is None
 
 
+def test_trademark_exports_as_st96_valid_against_the_wipo_xsd(office: Office, node: Node) -> None:
+    from lxml import etree
+    from starlette.testclient import TestClient
+
+    from ipledger.api.app import create_app
+    from ipledger.standards.st96 import st96_schema_dir, trademark_from_st96_xml
+
+    number = file_trademark(office)
+    office.act(office.examiner, number, "check_formalities")
+    office.act(office.examiner, number, "start_examination")
+    office.act(office.registrar, number, "publish", attest=["examination_passed"])
+    office.tick("2026-12-23")
+    with TestClient(create_app(node.ledger)) as client:
+        xml = client.get(f"/v1/rights/EM/trademark/{number}.xml")
+        assert xml.status_code == 200
+        assert xml.headers["content-type"].startswith("application/xml")
+        as_json = client.get(f"/v1/rights/EM/trademark/{number}").json()
+    # Validate independently, straight against WIPO's schema with libxml2.
+    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / "Trademark_V6_0.xsd")))
+    doc = etree.fromstring(xml.content)
+    assert schema.validate(doc), schema.error_log
+    (parsed,) = trademark_from_st96_xml(xml.content)
+    assert parsed == as_json["st96"]
+    assert parsed["RegistrationDate"] == "2026-12-23"
+    assert parsed["ApplicantBag"][0]["PersonFullName"] == "Applicant"
+    assert [c["ClassNumber"] for c in parsed["GoodsServicesBag"]] == [30, 32]
+    assert parsed["MarkEventBag"][-1]["MarkEventCategory"] == "Registration published"
+
+
+def test_disclosed_trademark_content_must_be_st96(office: Office, node: Node) -> None:
+    bad = {**MARK, "GoodsServicesBag": [{"ClassNumber": 46,
+                                         "GoodsServicesDescriptionText": "Teleportation"}]}
+    node.submit(office.applicant, "right.file", {
+        "office": "EM", "kind": "trademark", "applicants": [office.parties["applicant"]],
+        "classes": [30, 32], "commitment": content_commitment(SALT, bad),
+        "payment": {"amount": 90_000, "currency": "EUR"}})
+    number = _last_number(office)
+    err = node.refuse(office.applicant, "right.disclose", {
+        "office": "EM", "kind": "trademark", "number": number, "data": bad, "salt": SALT})
+    assert (err.rule, err.pointer) == ("nice-class", "/body/data/GoodsServicesBag/0/ClassNumber")
+
+
 def test_us_patent_maintenance_fees(node: Node) -> None:
     node.clock.now_ms = ms("2026-01-05")
     office = Office(node, "US", "uspto")
@@ -238,7 +283,7 @@ def test_confidential_until_published(office: Office, node: Node) -> None:
         hidden = client.get(url)
         assert hidden.status_code == 404
         assert "AURORA" not in hidden.text
-        bundle = client.get("/tlog/tile/entries/000.p/%d" % store.tree_size()).content
+        bundle = client.get(f"/tlog/tile/entries/000.p/{store.tree_size()}").content
         assert b"AURORA" not in bundle
         err = node.refuse(office.applicant, "right.disclose", {
             "office": "EM", "kind": "trademark", "number": number, "data": MARK,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,7 +14,8 @@ from ipledger.api.bodies import int_param
 from ipledger.codec import parse_json
 from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
 from ipledger.registry.extract import make_extract
-from ipledger.registry.records import right_record
+from ipledger.registry.records import party_record, right_record
+from ipledger.registry.st96_export import trademark_record, trademark_xml
 from ipledger.storage.base import StoredCheckpoint
 
 
@@ -75,7 +77,37 @@ async def get_right_extract(request: Request) -> Response:
     return JSONResponse(doc)
 
 
+async def get_right(request: Request) -> Response:
+    """The right as JSON (``…/{number}``) or ST.96 XML (``…/{number}.xml``), if published."""
+    ledger: Ledger = request.app.state.ledger
+    p = request.path_params
+    number, as_xml = p["number"], p["number"].endswith(".xml")
+    number = number.removesuffix(".xml")
+    record_id = right_record(p["office"], p["kind"], number)
+    raw = ledger.store.read_record(record_id)
+    right = None if raw is None else parse_json(raw)
+    if right is None or "data" not in right:
+        raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/{number}",
+                        "/number", status=404)
+
+    def read_party(party_id: str) -> dict[str, Any] | None:
+        value = ledger.store.read_record(party_record(party_id))
+        return None if value is None else dict(parse_json(value))
+
+    if as_xml:
+        if right["kind"] != "trademark":
+            raise Rejection("not-found", "ST.96 XML export exists for trademarks so far",
+                            "/kind", status=404)
+        xml = await asyncio.to_thread(trademark_xml, right, read_party)
+        return Response(xml, media_type="application/xml")
+    doc: dict[str, Any] = {"record_id": record_id, "right": right}
+    if right["kind"] == "trademark":
+        doc["st96"] = trademark_record(right, read_party)
+    return JSONResponse(doc)
+
+
 routes = [
     Route("/v1/state/{record_id:path}", get_state_extract, methods=["GET"]),
     Route("/v1/rights/{office}/{kind}/{number}/extract", get_right_extract, methods=["GET"]),
+    Route("/v1/rights/{office}/{kind}/{number}", get_right, methods=["GET"]),
 ]

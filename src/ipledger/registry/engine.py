@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ipledger.ledger import Rejection
+from ipledger.ledger.replay import ReplayReport, replay
 from ipledger.ledger.state import SYSTEM_ACTOR, StateWrite
 from ipledger.registry.context import EntryContext, Overlay
 from ipledger.registry.families import governance, party, rights
@@ -119,6 +120,17 @@ class RegistryRules:
         if self.committed_version is None:
             return EMPTY_ROOT
         return self.tree.root_at(self.committed_version)
+
+
+GENESIS_META = "registry.genesis"
+
+
+def replay_register(store: LedgerStore, origin: str) -> ReplayReport:
+    """Rebuild the register from ``store``'s log and compare every recorded state root."""
+    genesis = store.get_meta(GENESIS_META)
+    if genesis is None:
+        raise ValueError("the store records no genesis key")
+    return replay(store, lambda shadow: RegistryRules(shadow, genesis, origin))
 
 
 class RegistryBatch:

@@ -9,11 +9,11 @@ from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import did_of, key_record, party_id_for, party_record
 from ipledger.registry.schema import Field, one_of, standard, text
-from ipledger.standards.st3 import validate_st3
+from ipledger.standards.st3 import validate_st3_country
 
 _DETAILS = {
     "name": Field(str, check=text(300)),
-    "country": Field(str, check=standard(validate_st3)),
+    "country": Field(str, check=standard(validate_st3_country)),
     "address": Field(str, required=False, check=text(500)),
 }
 

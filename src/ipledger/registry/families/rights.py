@@ -38,6 +38,8 @@ from ipledger.registry.lifecycle import (
 from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
 from ipledger.registry.records import office_record, party_record, right_record
 from ipledger.registry.schema import Field, check_object, one_of, pattern, standard
+from ipledger.registry.st96_export import TRADEMARK_DATA_KEYS, trademark_record
+from ipledger.standards.errors import StandardsError
 from ipledger.standards.nice import validate_nice_class
 from ipledger.standards.st3 import validate_st3
 
@@ -308,9 +310,24 @@ def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     if content_commitment(body["salt"], body["data"]) != right["commitment"]:
         raise Rejection("commitment-mismatch", "SHA-256(salt || JCS(data)) is not the "
                         "commitment made at filing", "/body/data", status=422)
+    if kind == "trademark":
+        _check_trademark_data(ctx, right, body["data"])
     right["data"] = body["data"]
     _event(right, "disclose", right["state"], ctx, party)
     ctx.put(record_id, right)
+
+
+def _check_trademark_data(ctx: EntryContext, right: dict[str, Any],
+                          data: dict[str, Any]) -> None:
+    """Disclosed trademark content must make a valid ST.96 record."""
+    for key in data:
+        if key not in TRADEMARK_DATA_KEYS:
+            raise Rejection("unknown-field", f"a trademark discloses only "
+                            f"{', '.join(TRADEMARK_DATA_KEYS)}", f"/body/data/{key}")
+    try:
+        trademark_record(right, lambda p: ctx.get(party_record(p)), data)
+    except StandardsError as exc:
+        raise Rejection(exc.rule, exc.detail, "/body/data" + exc.pointer, status=422) from None
 
 
 def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:

@@ -1,0 +1,89 @@
+"""A register right as WIPO ST.96: the JSON record (ST.96 element names) and its XML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from ipledger.standards.st96.model import TrademarkJSON, validate_trademark_json
+from ipledger.standards.st96.trademark import trademark_to_st96_xml
+
+# What the applicant discloses for a trademark (the office owns the other elements).
+TRADEMARK_DATA_KEYS = ("MarkCategory", "MarkRepresentation", "GoodsServicesBag", "PriorityBag")
+
+_EVENT_CATEGORY = {
+    "file": "Application filed",
+    "check_formalities": "Filing date accorded",
+    "publish": "Application published",
+    "file_opposition": "Opposition pending",
+    "register": "Registration published",
+    "refuse": "Application refused",
+    "uphold_opposition": "Application refused",
+    "withdraw": "Application withdrawn",
+    "cancel": "Registration cancelled",
+    "surrender": "Registration surrendered",
+    "invalidate": "Registration cancelled",
+}
+_OTHER_EVENT = "National prosecution history entry"
+
+PartyReader = Callable[[str], Mapping[str, Any] | None]
+
+
+def _party(party_id: str, read_party: PartyReader) -> dict[str, Any]:
+    record = read_party(party_id)
+    if record is None:
+        raise ValueError(f"party {party_id} is not in the register")
+    details: dict[str, Any] = {}
+    for change in record["details"]:  # the latest value of each detail wins
+        details.update({k: v for k, v in change.items() if k not in ("from", "index")})
+    legal = record["kind"] == "legal"
+    party: dict[str, Any] = {
+        ("OrganizationStandardName" if legal else "PersonFullName"): " ".join(
+            details["name"].split())
+    }
+    if details.get("address"):
+        party["PostalAddressText"] = [" ".join(details["address"].split())]
+    party["IncorporationCountryCode" if legal else "NationalityCode"] = details["country"]
+    return party
+
+
+def trademark_record(right: Mapping[str, Any], read_party: PartyReader,
+                     data: Mapping[str, Any] | None = None) -> TrademarkJSON:
+    """The right as an ST.96 trademark record (``data``: the disclosed content)."""
+    content = dict(right.get("data", {}) if data is None else data)
+    dates = right["dates"]
+    record: dict[str, Any] = {
+        "RegistrationOfficeCode": right["office"],
+        "ApplicationNumber": {"ApplicationNumberText": right["number"]},
+        "ApplicationDate": dates["filing_date"],
+    }
+    if dates.get("registration_date"):
+        record["RegistrationNumber"] = right["number"]
+        record["RegistrationDate"] = dates["registration_date"]
+    if dates.get("expiry_date_computed") and dates.get("registration_date"):
+        record["ExpiryDate"] = dates["expiry_date_computed"]
+    if right.get("history"):
+        record["MarkCurrentStatusCode"] = right["state"]
+        record["MarkCurrentStatusDate"] = right["history"][-1]["date"]
+    record.update({k: content[k] for k in TRADEMARK_DATA_KEYS if k in content})
+    record["ApplicantBag"] = [_party(o["party"], read_party) for o in right["owners"]]
+    if right.get("representatives"):
+        record["RepresentativeBag"] = [_party(p, read_party) for p in right["representatives"]]
+    events = [{
+        "MarkEventCategory": _EVENT_CATEGORY.get(h["action"], _OTHER_EVENT),
+        "MarkEventCode": h["action"],
+        "MarkEventDescriptionText": h["action"].replace("_", " "),
+        "MarkEventDate": h["date"],
+    } for h in right.get("history", [])]
+    if events:
+        record["MarkEventBag"] = events
+    # Keys in ST.96 element order, as the model documents it.
+    order = list(TrademarkJSON.__annotations__)
+    ordered = {k: record[k] for k in sorted(record, key=order.index)}
+    validate_trademark_json(ordered)
+    return cast(TrademarkJSON, ordered)
+
+
+def trademark_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
+    """ST.96 ``tmk:Trademark`` XML, validated against Trademark_V6_0.xsd."""
+    return trademark_to_st96_xml(trademark_record(right, read_party), right["office"])
