@@ -63,9 +63,17 @@ class EntryContext:
     def delete(self, record_id: str) -> None:
         self.staged[record_id] = None
 
-    def schedule(self, due_ms: int, record_id: str) -> None:
-        """Note that ``record_id`` has an automatic event due at ledger time ``due_ms``."""
-        self.staged[due_record(due_ms, record_id)] = canonicalize({"record": record_id})
+    def schedule(self, due_ms: int, record_id: str, entry_type: str,
+                 body: Mapping[str, Any]) -> None:
+        """Schedule the system entry ``entry_type``/``body`` at ledger time ``due_ms``.
+
+        At most one event per record and time; the engine emits it, in due-time order,
+        before the first entry sequenced at or after ``due_ms``.
+        """
+        if not entry_type.startswith("system."):
+            raise ValueError("scheduled entries are system entries")
+        self.staged[due_record(due_ms, record_id)] = canonicalize(
+            {"type": entry_type, "body": dict(body)})
 
     def unschedule(self, due_ms: int, record_id: str) -> None:
         self.staged[due_record(due_ms, record_id)] = None

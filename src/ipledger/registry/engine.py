@@ -10,15 +10,16 @@ from ipledger.ledger import Rejection
 from ipledger.ledger.replay import ReplayReport, replay
 from ipledger.ledger.state import SYSTEM_ACTOR, StateWrite
 from ipledger.registry.context import EntryContext, Overlay
-from ipledger.registry.families import governance, party, rights
+from ipledger.registry.families import assignment, governance, licence, party, rights
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import DUE_PREFIX, parse_due_record
 from ipledger.registry.schema import check_object
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
-RULES: dict[str, Rule] = {**governance.RULES, **party.RULES, **rights.RULES}
-SYSTEM_RULES: dict[str, Rule] = dict(rights.SYSTEM_RULES)
+_FAMILIES = (governance, party, rights, assignment, licence)
+RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.RULES.items()}
+SYSTEM_RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.SYSTEM_RULES.items()}
 FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
 
 
@@ -149,19 +150,14 @@ class RegistryBatch:
         candidates = [d for d in (first, *added) if d is not None]
         if not candidates:
             return []
-        due_ms, record_id = parse_due_record(min(candidates))
+        due_id = min(candidates)
+        due_ms, _ = parse_due_record(due_id)
         if due_ms > self.time_ms:
             return []
-        right = self.overlay.get(record_id)
-        if right is None or not right.get("next_event"):
-            raise RuntimeError(f"the schedule names {record_id}, which has no event due")
-        return [{
-            "v": 1, "ledger": self.rules.origin, "type": "system.right_event",
-            "actor": SYSTEM_ACTOR,
-            "body": {"office": right["office"], "kind": right["kind"],
-                     "number": right["number"], "action": right["next_event"]["action"],
-                     "due_ms": due_ms},
-        }]
+        event = self.overlay.get(due_id)
+        assert event is not None
+        return [{"v": 1, "ledger": self.rules.origin, "type": event["type"],
+                 "actor": SYSTEM_ACTOR, "body": event["body"]}]
 
     def apply(self, entry: Mapping[str, Any], index: int) -> list[bytes]:
         rule = RULES.get(entry["type"])

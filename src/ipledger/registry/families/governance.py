@@ -54,3 +54,5 @@ RULES = {
     "role.revoke": Rule(ROLE_SCHEMA, lambda ctx, body: _role_change(ctx, body, False),
                         "Take a staff role away (genesis key)."),
 }
+
+SYSTEM_RULES: dict[str, Rule] = {}

@@ -71,3 +71,5 @@ RULES = {
         {"new_key": Field(str, check=text(300))},
         rotate_key, "Replace the signing key; the old key stops being valid at this time."),
 }
+
+SYSTEM_RULES: dict[str, Rule] = {}

@@ -395,7 +395,9 @@ def _schedule(ctx: EntryContext, right: dict[str, Any], profile: OfficeProfile) 
         if previous is not None:
             ctx.unschedule(previous["due_ms"], record_id)
         if nxt is not None:
-            ctx.schedule(nxt["due_ms"], record_id)
+            ctx.schedule(nxt["due_ms"], record_id, "system.right_event", {
+                "office": right["office"], "kind": right["kind"], "number": right["number"],
+                "action": nxt["action"], "due_ms": nxt["due_ms"]})
         right["next_event"] = nxt
         ctx.put(record_id, right)
 
