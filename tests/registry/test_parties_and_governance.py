@@ -108,3 +108,20 @@ def test_state_survives_restart_and_replays_to_the_same_root(node: Node, reopen)
     report = replay_register(node.ledger.store, node.ledger.origin)
     assert report.ok, report.problems
     assert report.final_root == node.ledger.rules.root()
+
+
+def test_linking_identities_gives_one_global_party(node: Node) -> None:
+    at_euipo, at_uspto, third = (SigningKey.generate() for _ in range(3))
+    a = register(node, at_euipo, "Aurora Brew GmbH", "DE")
+    b = register(node, at_uspto, "Aurora Brew GmbH (US)", "DE")
+    c = register(node, third, "Aurora Brew Holding", "DE")
+    err = node.refuse(at_euipo, "party.link", {"party": b})
+    assert (err.rule, err.pointer) == ("missing-endorsement", "/endorsements")
+    err = node.refuse(at_euipo, "party.link", {"party": b}, endorsers=[third])
+    assert err.rule == "missing-endorsement"
+    node.submit(at_euipo, "party.link", {"party": b}, endorsers=[at_uspto])
+    node.submit(third, "party.link", {"party": b}, endorsers=[at_uspto])
+    records = [record(node, party_record(p)) for p in (a, b, c)]
+    assert {r["global_id"] for r in records} == {min(a, b, c)}
+    assert all(r["linked"] == sorted([a, b, c]) for r in records)
+    assert node.refuse(at_euipo, "party.link", {"party": a}).rule == "invalid-value"

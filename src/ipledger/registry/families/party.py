@@ -8,7 +8,7 @@ from ipledger.ledger import Rejection
 from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import did_of, key_record, party_id_for, party_record
-from ipledger.registry.schema import Field, one_of, standard, text
+from ipledger.registry.schema import Field, one_of, pattern, standard, text
 from ipledger.standards.st3 import validate_st3_country
 
 _DETAILS = {
@@ -60,7 +60,34 @@ def rotate_key(ctx: EntryContext, body: dict[str, Any]) -> None:
     ctx.put(party_record(party), record)
 
 
+def link_parties(ctx: EntryContext, body: dict[str, Any]) -> None:
+    """Two identities of one person or company (e.g. at two offices) become one global party.
+
+    Both sides sign: the acting party, and a key of the other party valid now (an
+    endorsement). The global id is the smallest party id of the linked set.
+    """
+    party = ctx.acting_party()
+    other = body["party"]
+    if other == party:
+        raise Rejection("invalid-value", "a party cannot be linked to itself", "/body/party")
+    other_record = ctx.party(other, "/body/party")
+    endorsing = [ctx.key_is_valid(e) for e in ctx.endorsers]
+    if not any(key is not None and key["party"] == other for key in endorsing):
+        raise Rejection("missing-endorsement", f"a valid key of {other} must endorse the link",
+                        "/endorsements", status=422)
+    record = ctx.party(party, "/actor")
+    members = sorted({*record.get("linked", [party]), *other_record.get("linked", [other])})
+    for member in members:
+        member_record = ctx.party(member, "/body/party")
+        member_record["linked"] = members
+        member_record["global_id"] = members[0]
+        ctx.put(party_record(member), member_record)
+
+
 RULES = {
+    "party.link": Rule(
+        {"party": Field(str, check=pattern(r"P[0-9A-F]{20}", "a party id"))},
+        link_parties, "Link another identity of the same party (both sign); global id."),
     "party.register": Rule(
         {**_DETAILS, "kind": Field(str, check=one_of("natural", "legal"))},
         register_party, "Register the signing key's holder as a party."),
