@@ -91,3 +91,16 @@ def test_extract_as_of_an_earlier_checkpoint_and_date(node: Node, client: TestCl
     assert before.status_code == 200
     assert before.json()["tree_size"] == 0
     assert before.json()["record"] is None
+
+
+def test_types_catalogue_and_openapi_describe_the_register(client: TestClient) -> None:
+    types = client.get("/v1/types").json()
+    body = types["register"]["party.register"]["body"]
+    assert body["required"] == ["name", "country", "kind"]
+    assert body["additionalProperties"] is False
+    assert "right.file" in types["register"]
+    assert "evidence.stamp" in types["other"]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/types", "/v1/state/{record_id}", "/v1/rights/{office}/{kind}/{number}",
+                 "/v1/rights/{office}/{kind}/{number}/extract"):
+        assert path in paths

@@ -31,6 +31,38 @@ def _param(name: str, where: str, description: str, required: bool = True) -> di
 _B64_LIST = {"type": "array", "items": {"type": "string", "contentEncoding": "base64"}}
 _RECEIPT = {"$ref": "#/components/schemas/Receipt"}
 
+def _register_paths() -> dict[str, Any]:
+    right = [_param("office", "path", "ST.3 office code"), _param("kind", "path", "right kind"),
+             _param("number", "path", "application or registration number")]
+    for p in right:
+        p["schema"] = {"type": "string"}
+    as_of = [_param("size", "query", "as of the checkpoint of this tree size", False),
+             {"name": "at", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "as of this RFC 3339 time (the last checkpoint not after it)"}]
+    extract = _json({"$ref": "#/components/schemas/Extract"}, "Extract (verify offline with "
+                    "`ipledger verify extract FILE --vkey VKEY`)")
+    return {
+        "/v1/types": {"get": {
+            "summary": "Every entry type the node accepts, with the JSON Schema of its body",
+            "responses": {"200": _json({"type": "object"})}}},
+        "/v1/state/{record_id}": {"get": {
+            "summary": "Extract of any register record (party/…, office/…, role/…)",
+            "parameters": [{"name": "record_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "example": "party/P0123456789ABCDEF0123"},
+                           *as_of],
+            "responses": {"200": extract, **_problems(400, 404)}}},
+        "/v1/rights/{office}/{kind}/{number}": {"get": {
+            "summary": "A published right as JSON (with its ST.96 record for trademarks); "
+            "append .xml to the number for ST.96 XML",
+            "parameters": right,
+            "responses": {"200": _json({"type": "object"}), **_problems(404)}}},
+        "/v1/rights/{office}/{kind}/{number}/extract": {"get": {
+            "summary": "Extract of a published right: state proof, history receipts, checkpoint",
+            "parameters": [*right, *as_of],
+            "responses": {"200": extract, **_problems(400, 404)}}},
+    }
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -94,6 +126,7 @@ SPEC: dict[str, Any] = {
                 "sha256": {"type": "string"}, "count": {"type": "integer"},
                 "receipts": {"type": "array", "items": _RECEIPT}}}), **_problems(400)},
         }},
+        **_register_paths(),
         "/v1/log": {"get": {"summary": "Origin, size, latest checkpoint, verifier key",
                             "responses": {"200": _json({"type": "object"})}}},
         "/tlog/checkpoint": {"get": {
@@ -127,6 +160,16 @@ SPEC: dict[str, Any] = {
                          "body": {"type": "object"},
                          "endorsements": {"type": "array"}, "sig": {"type": "string"},
                          "seq": {"type": "object"}}},
+        "Extract": {"type": "object", "required": ["format", "record_id", "record",
+                                                    "tree_size", "checkpoint", "state_proof"],
+                    "properties": {
+                        "format": {"const": "ipledger-extract/1"},
+                        "record_id": {"type": "string"},
+                        "record": {"type": ["object", "null"]},
+                        "tree_size": {"type": "integer"}, "checkpoint": {"type": "string"},
+                        "state_proof": {"type": "object"},
+                        "history": {"type": "array", "items": _RECEIPT},
+                        "history_complete": {"type": "boolean"}}},
         "Receipt": {"type": "object", "required": ["format", "entry", "index", "tree_size",
                                                     "inclusion_proof", "checkpoint"],
                     "properties": {

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from ipledger.api.bodies import int_param
 from ipledger.codec import parse_json
 from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
+from ipledger.registry.engine import entry_type_catalogue
 from ipledger.registry.extract import make_extract
 from ipledger.registry.records import party_record, right_record
 from ipledger.registry.st96_export import trademark_record, trademark_xml
@@ -106,7 +107,15 @@ async def get_right(request: Request) -> Response:
     return JSONResponse(doc)
 
 
+async def get_types(request: Request) -> Response:
+    ledger: Ledger = request.app.state.ledger
+    catalogue = entry_type_catalogue()
+    other = sorted(t for t in ledger.validator.entry_types if t not in catalogue)
+    return JSONResponse({"register": catalogue, "other": other})
+
+
 routes = [
+    Route("/v1/types", get_types, methods=["GET"]),
     Route("/v1/state/{record_id:path}", get_state_extract, methods=["GET"]),
     Route("/v1/rights/{office}/{kind}/{number}/extract", get_right_extract, methods=["GET"]),
     Route("/v1/rights/{office}/{kind}/{number}", get_right, methods=["GET"]),

@@ -13,7 +13,7 @@ from ipledger.registry.context import EntryContext, Overlay
 from ipledger.registry.families import assignment, governance, licence, party, rights
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import DUE_PREFIX, parse_due_record
-from ipledger.registry.schema import check_object
+from ipledger.registry.schema import check_object, json_schema
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
@@ -37,6 +37,12 @@ class RegistryEntryType:
 
     def __reduce__(self) -> tuple[type[RegistryEntryType], tuple[str]]:
         return (RegistryEntryType, (self.name,))
+
+
+def entry_type_catalogue() -> dict[str, dict[str, Any]]:
+    """Every register entry type with its summary and body schema (for docs and OpenAPI)."""
+    return {name: {"summary": rule.summary, "body": json_schema(rule.schema)}
+            for name, rule in sorted(RULES.items())}
 
 
 def registry_entry_types() -> dict[str, RegistryEntryType]:

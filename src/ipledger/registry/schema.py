@@ -46,6 +46,20 @@ def check_object(value: object, fields: Mapping[str, Field], pointer: str) -> di
     return value
 
 
+_JSON_TYPES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object"}
+
+
+def json_schema(fields: Mapping[str, Field]) -> dict[str, Any]:
+    """A JSON Schema (2020-12 subset) of an object with these fields, for OpenAPI."""
+    properties: dict[str, Any] = {}
+    for name, spec in fields.items():
+        kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+        types = [_JSON_TYPES[k] for k in kinds if k in _JSON_TYPES]
+        properties[name] = {"type": types[0] if len(types) == 1 else types}
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "required": [n for n, f in fields.items() if f.required]}
+
+
 def _json_name(kind: type) -> str:
     return {str: "a string", int: "an integer", bool: "a boolean", list: "a list",
             dict: "an object"}.get(kind, kind.__name__)
