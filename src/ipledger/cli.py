@@ -124,6 +124,36 @@ def cmd_stamp(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    """Sign any entry type with a key file (and endorsements) and submit it to a node."""
+    import httpx
+
+    key = _load_or_create_key(Path(args.key) if args.key else None)
+    endorsers = [read_private_key(Path(p)) for p in args.endorse]
+    text = Path(args.body[1:]).read_text() if args.body.startswith("@") else args.body
+    try:
+        body = parse_json(text.encode(), allow_floats=False)
+    except ValueError as exc:
+        return _fail(f"--body is not valid JSON for an entry body: {exc}", 2)
+    base = args.node.rstrip("/")
+    with httpx.Client(timeout=60) as client:
+        origin = client.get(f"{base}/v1/log").raise_for_status().json()["origin"]
+        envelope = make_envelope(key, origin, args.type, body, endorsers=endorsers)
+        resp = client.post(f"{base}/v1/entries", content=canonicalize(envelope),
+                           headers={"Content-Type": "application/json"})
+    if resp.status_code != 201:
+        problem = resp.json()
+        print(f"REFUSED {problem.get('rule')} at {problem.get('pointer', '(entry)')}: "
+              f"{problem.get('detail')}")
+        return 1
+    receipt = resp.json()
+    if args.receipt:
+        Path(args.receipt).write_text(json.dumps(receipt, indent=2) + "\n")
+    print(f"OK {args.type} recorded as entry {receipt['index']} "
+          f"(checkpoint size {receipt['tree_size']})")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.path == "extract":
         return cmd_verify_extract(args)
@@ -295,6 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=200)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_stamp)
+
+    p = sub.add_parser("submit", help="sign and submit any entry type (see GET /v1/types)")
+    p.add_argument("type", metavar="TYPE", help="e.g. party.register, right.file, right.act")
+    p.add_argument("--body", required=True, help="the body as JSON, or @FILE")
+    p.add_argument("--node", required=True)
+    p.add_argument("--key", help=f"signing key (default $IPLEDGER_KEY or {DEFAULT_KEY})")
+    p.add_argument("--endorse", action="append", default=[], metavar="KEYFILE",
+                   help="also endorse with this key (co-signers, new keys); repeatable")
+    p.add_argument("--receipt", help="write the receipt to this file")
+    p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("verify", help="check a file against its receipt (or an extract), offline")
     p.add_argument("path", metavar="PATH", help="the stamped file, or the word 'extract'")
