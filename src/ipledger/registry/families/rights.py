@@ -37,6 +37,7 @@ from ipledger.registry.lifecycle import (
 )
 from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
 from ipledger.registry.records import office_record, party_record, right_record
+from ipledger.registry.right_data import check_right_data
 from ipledger.registry.schema import Field, check_object, one_of, pattern, standard
 from ipledger.registry.st96_export import TRADEMARK_DATA_KEYS, trademark_record
 from ipledger.standards.errors import StandardsError
@@ -312,6 +313,8 @@ def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
                         "commitment made at filing", "/body/data", status=422)
     if kind == "trademark":
         _check_trademark_data(ctx, right, body["data"])
+    else:
+        check_right_data(kind, body["data"], "/body/data")
     right["data"] = body["data"]
     _event(right, "disclose", right["state"], ctx, party)
     ctx.put(record_id, right)
