@@ -104,3 +104,12 @@ def test_types_catalogue_and_openapi_describe_the_register(client: TestClient) -
     for path in ("/v1/types", "/v1/state/{record_id}", "/v1/rights/{office}/{kind}/{number}",
                  "/v1/rights/{office}/{kind}/{number}/extract"):
         assert path in paths
+
+
+def test_every_documented_example_is_a_valid_body() -> None:
+    from ipledger.registry.engine import RULES, RegistryEntryType
+
+    with_examples = [name for name, rule in RULES.items() if rule.example]
+    assert len(with_examples) >= 9
+    for name in with_examples:
+        RegistryEntryType(name).check_body(RULES[name].example)

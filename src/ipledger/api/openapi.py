@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ipledger import __version__
-from ipledger.ledger import PROBLEM_TITLES
+from ipledger.identity import SigningKey
+from ipledger.ledger import PROBLEM_TITLES, make_envelope
+from ipledger.registry.engine import entry_type_catalogue
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -63,6 +66,25 @@ def _register_paths() -> dict[str, Any]:
     }
 
 
+def _example_envelope() -> dict[str, Any]:
+    """A real, signed evidence.stamp envelope (fixed key, nonce and time) for the docs."""
+    key = SigningKey.from_seed(bytes(32))
+    body = {"sha256": hashlib.sha256(b"").hexdigest(), "media_type": "application/pdf"}
+    return make_envelope(key, "office.example/evidence", "evidence.stamp", body,
+                         nonce="doc-example-0001", created_ms=1_790_000_000_000)
+
+
+def _body_schemas() -> dict[str, Any]:
+    """One schema per register entry type's body, each with a valid example."""
+    out = {}
+    for name, entry in entry_type_catalogue().items():
+        schema = {**entry["body"], "description": entry["summary"]}
+        if "example" in entry:
+            schema["examples"] = [entry["example"]]
+        out[f"Body.{name}"] = schema
+    return out
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -76,8 +98,11 @@ SPEC: dict[str, Any] = {
         "/v1/entries": {"post": {
             "summary": "Submit one signed entry envelope; returns its receipt once durable "
             "and covered by a signed checkpoint",
+            "description": "The envelope's `body` follows the schema of its `type`: see "
+            "`GET /v1/types` and the `Body.<type>` schemas below.",
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Envelope"}}}},
+                "schema": {"$ref": "#/components/schemas/Envelope"},
+                "example": _example_envelope()}}},
             "responses": {"201": _json(_RECEIPT, "Receipt"), **_problems(400, 409, 413, 415,
                                                                           422, 503)},
         }},
@@ -146,6 +171,7 @@ SPEC: dict[str, Any] = {
         }},
     },
     "components": {"schemas": {
+        **_body_schemas(),
         "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
             "type": {"type": "string"}, "title": {"type": "string"},
             "status": {"type": "integer"}, "detail": {"type": "string"},

@@ -10,14 +10,14 @@ from ipledger.ledger import Rejection
 from ipledger.ledger.replay import ReplayReport, replay
 from ipledger.ledger.state import SYSTEM_ACTOR, StateWrite
 from ipledger.registry.context import EntryContext, Overlay
-from ipledger.registry.families import assignment, governance, licence, party, rights
+from ipledger.registry.families import assignment, governance, imports, licence, party, rights
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import DUE_PREFIX, parse_due_record
 from ipledger.registry.schema import check_object, json_schema
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
-_FAMILIES = (governance, party, rights, assignment, licence)
+_FAMILIES = (governance, party, rights, assignment, licence, imports)
 RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.RULES.items()}
 SYSTEM_RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.SYSTEM_RULES.items()}
 FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
@@ -41,7 +41,8 @@ class RegistryEntryType:
 
 def entry_type_catalogue() -> dict[str, dict[str, Any]]:
     """Every register entry type with its summary and body schema (for docs and OpenAPI)."""
-    return {name: {"summary": rule.summary, "body": json_schema(rule.schema)}
+    return {name: {"summary": rule.summary, "body": json_schema(rule.schema),
+                   **({"example": dict(rule.example)} if rule.example else {})}
             for name, rule in sorted(RULES.items())}
 
 

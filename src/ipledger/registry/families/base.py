@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ipledger.registry.context import EntryContext
@@ -19,3 +19,4 @@ class Rule:
     schema: Mapping[str, Field]
     apply: Handler
     summary: str
+    example: Mapping[str, Any] = field(default_factory=dict)  # a valid body, for the docs

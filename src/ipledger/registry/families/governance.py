@@ -41,6 +41,7 @@ def _role_change(ctx: EntryContext, body: dict[str, Any], grant: bool) -> None:
     ctx.put(record, {"office": body["office"], "party": body["party"], "roles": sorted(roles)})
 
 
+_ROLE_EXAMPLE = {"office": "EM", "party": "P4A1F2C3D4E5F60718293", "role": "registrar"}
 ROLE_SCHEMA = {"office": _OFFICE, "party": _PARTY,
                "role": Field(str, check=one_of(*STAFF_ROLES))}
 
@@ -48,11 +49,13 @@ RULES = {
     "office.register": Rule(
         {"office": _OFFICE, "name": Field(str, check=text(200)),
          "profile": Field(str, check=pattern(r"[a-z][a-z0-9_-]{0,40}", "a profile name"))},
-        register_office, "Admit an IP office to the ledger (genesis key)."),
+        register_office, "Admit an IP office to the ledger (genesis key).",
+        {"office": "EM", "name": "European Union Intellectual Property Office",
+         "profile": "euipo"}),
     "role.grant": Rule(ROLE_SCHEMA, lambda ctx, body: _role_change(ctx, body, True),
-                       "Give a party a staff role at an office (genesis key)."),
+                       "Give a party a staff role at an office (genesis key).", _ROLE_EXAMPLE),
     "role.revoke": Rule(ROLE_SCHEMA, lambda ctx, body: _role_change(ctx, body, False),
-                        "Take a staff role away (genesis key)."),
+                        "Take a staff role away (genesis key).", _ROLE_EXAMPLE),
 }
 
 SYSTEM_RULES: dict[str, Rule] = {}

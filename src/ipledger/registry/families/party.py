@@ -87,16 +87,22 @@ def link_parties(ctx: EntryContext, body: dict[str, Any]) -> None:
 RULES = {
     "party.link": Rule(
         {"party": Field(str, check=pattern(r"P[0-9A-F]{20}", "a party id"))},
-        link_parties, "Link another identity of the same party (both sign); global id."),
+        link_parties, "Link another identity of the same party (both sign); global id.",
+        {"party": "P4A1F2C3D4E5F60718293"}),
     "party.register": Rule(
         {**_DETAILS, "kind": Field(str, check=one_of("natural", "legal"))},
-        register_party, "Register the signing key's holder as a party."),
+        register_party, "Register the signing key's holder as a party.",
+        {"name": "Aurora Brew GmbH", "country": "DE", "address": "Hafenstraße 5, 20457 Hamburg",
+         "kind": "legal"}),
     "party.update": Rule(
         {k: Field(f.kind, required=False, check=f.check) for k, f in _DETAILS.items()},
-        update_party, "Record a change of name, country or address (history is kept)."),
+        update_party, "Record a change of name, country or address (history is kept).",
+        {"name": "Aurora Brew AG"}),
     "party.rotate_key": Rule(
         {"new_key": Field(str, check=text(300))},
-        rotate_key, "Replace the signing key; the old key stops being valid at this time."),
+        rotate_key, "Replace the signing key; the old key stops being valid at this time.",
+        {"new_key": "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
+                    "#z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"}),
 }
 
 SYSTEM_RULES: dict[str, Rule] = {}

@@ -442,16 +442,25 @@ RULES = {
         "commitment": Field(str, check=_HEX64),
         "payment": Field(dict, required=False, check=_payment),
     }, file_right, "File an application (content committed, not disclosed); the office "
-       "profile assigns its number."),
+       "profile assigns its number.", {
+        "office": "EM", "kind": "trademark", "applicants": ["P4A1F2C3D4E5F60718293"],
+        "classes": [30, 32], "commitment": "9f2c" * 16,
+        "payment": {"amount": 90000, "currency": "EUR"}}),
     "right.disclose": Rule({
         **_RIGHT_ID, "data": Field(dict), "salt": Field(str, check=_SALT),
-    }, disclose_right, "Disclose a filing's content: it must match the filing's commitment."),
+    }, disclose_right, "Disclose a filing's content: it must match the filing's commitment.", {
+        "office": "EM", "kind": "trademark", "number": "000000001", "salt": "5a17" * 8,
+        "data": {"MarkRepresentation": {"MarkFeatureCategory": "Word", "MarkReproduction": {
+            "WordMarkSpecification": {"MarkVerbalElementText": "AURORA BREW"}}},
+            "GoodsServicesBag": [{"ClassNumber": 30, "GoodsServicesDescriptionText": "Coffee"}]}}),
     "right.act": Rule({
         **_RIGHT_ID, "action": Field(str, check=pattern(r"[a-z_]{1,40}", "an action name")),
         "payment": Field(dict, required=False, check=_payment),
         "attest": Field(list, required=False, check=_attest),
         "note": Field(str, required=False),
-    }, act_on_right, "Take a lifecycle action (examine, publish, register, renew, ...)."),
+    }, act_on_right, "Take a lifecycle action (examine, publish, register, renew, ...).", {
+        "office": "EM", "kind": "trademark", "number": "000000001", "action": "renew",
+        "payment": {"amount": 90000, "currency": "EUR"}}),
 }
 
 SYSTEM_RULES = {
