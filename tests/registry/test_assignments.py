@@ -421,3 +421,29 @@ def test_replay_after_reopen_reproduces_the_chain(office: Office, node: Node, re
     assert again.ledger.rules.root() == root
     check_replay(again)
     again.close()
+
+
+def test_chain_of_title_exports_as_st96_assignments(office: Office, node: Node) -> None:
+    from lxml import etree
+
+    from ipledger.registry.st96_export import trademark_xml
+    from ipledger.standards.st96 import st96_schema_dir, trademark_from_st96_xml
+
+    number = file_trademark(office)
+    a = office.parties["applicant"]
+    b_key, b = party(node, "Beta GmbH")
+    node.submit(office.applicant, "assignment.record",
+                assign(office, number, a, b, [1, 1], conveyance="Merger"), endorsers=[b_key])
+    store = node.ledger.store
+    right = office.right(number)
+    from ipledger.codec import parse_json
+
+    xml = trademark_xml(right, lambda p: parse_json(store.read_record(f"party/{p}")))
+    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / "Trademark_V6_0.xsd")))
+    assert schema.validate(etree.fromstring(xml)), schema.error_log
+    (record,) = trademark_from_st96_xml(xml)
+    (assignment,) = record["AssignmentBag"]
+    assert assignment["AssignmentConveyanceCategory"] == "Merger"
+    assert assignment["AssignorBag"][0]["PersonFullName"] == "Applicant"
+    assert assignment["AssigneeBag"][0]["OrganizationStandardName"] == "Beta GmbH"
+    assert record["ApplicantBag"][0]["OrganizationStandardName"] == "Beta GmbH"

@@ -77,6 +77,17 @@ def trademark_record(right: Mapping[str, Any], read_party: PartyReader,
     } for h in right.get("history", [])]
     if events:
         record["MarkEventBag"] = events
+    assignments = [{
+        "AssignmentIdentifier": f"{right['number']}-{change['index']}",
+        "AssignmentConveyanceCategory": change.get("conveyance", "Transfer of ownership"),
+        "PropertyTotalQuantity": 1,
+        "AssignmentRecordedDate": change["date"],
+        "AssignmentExecutedDate": change["executed"],
+        "AssignorBag": [_party(change["from"], read_party)],
+        "AssigneeBag": [_party(change["to"], read_party)],
+    } for change in right.get("owner_history", []) if change.get("action") in ("assign", "merge")]
+    if assignments:
+        record["AssignmentBag"] = assignments
     # Keys in ST.96 element order, as the model documents it.
     order = list(TrademarkJSON.__annotations__)
     ordered = {k: record[k] for k in sorted(record, key=order.index)}
