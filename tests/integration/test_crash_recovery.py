@@ -71,7 +71,14 @@ def test_receipts_and_checkpoints_survive_repeated_sigkill(tmp_path: Path) -> No
                 env={**os.environ, **env}, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-            time.sleep(rng.uniform(0.3, 1.2))
+            # Kill mid-run: once this round has receipts (however loaded the machine is),
+            # after a random extra delay, while later batches are still in flight.
+            before = len(list(files_dir.glob("*.receipt.json")))
+            deadline = time.monotonic() + 30
+            while (len(list(files_dir.glob("*.receipt.json"))) == before
+                   and time.monotonic() < deadline and stamper.poll() is None):
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.4))
             workers = node.children()
             node.kill()  # mid-run: some batches acknowledged, one maybe in flight
             orphans.update(workers)
