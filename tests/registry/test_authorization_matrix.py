@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from ipledger.identity import SigningKey
+from ipledger.identity import SigningKey, did_key_url
 from ipledger.ledger import Rejection
 from ipledger.node import init_node
 from ipledger.registry.families.rights import content_commitment
+from ipledger.registry.records import party_id_for
 from tests.conftest import FakeClock
 from tests.registry.conftest import ORIGIN, Node
 from tests.registry.test_rights_lifecycle import MARK, SALT, Office, ms
@@ -34,6 +35,7 @@ class Scenario:
             "classes": [30, 32], "commitment": content_commitment(SALT, MARK),
             "payment": {"amount": 90_000, "currency": "EUR"}})
         self.number = "000000001"
+        self.other_id = party_id_for(did_key_url(self.other.public_key))
 
     def key(self, actor: str) -> SigningKey:
         return {"genesis": self.node.genesis, "registrar": self.office.registrar,
@@ -64,6 +66,22 @@ MATRIX: dict[str, tuple[Callable[[Scenario], dict[str, Any]], set[str]]] = {
     "right.act/check_formalities": (lambda s: right(s, action="check_formalities"),
                                     {"registrar", "examiner"}),
     "right.act/withdraw": (lambda s: right(s, action="withdraw"), {"applicant"}),
+    # Two-party entries: the other party endorses; only the owner may be the signer.
+    "assignment.record": (lambda s: right(s, **{
+        "from": s.office.parties["applicant"], "to": s.other_id, "share": [1, 2],
+        "executed": "2026-09-21", "payment": {"amount": 20_000, "currency": "EUR"}}),
+        {"applicant"}),
+    "security.record": (lambda s: right(s, secured_party=s.other_id, amount=1_000_000,
+                                        currency="EUR"), {"applicant"}),
+}
+ENDORSED_BY_OTHER = {"assignment.record", "security.record"}
+# Refusals that are not a plain "not-authorized" at /actor, and why.
+SPECIAL_REFUSALS = {
+    # The counter-party signing alone lacks the owner's signature.
+    ("assignment.record", "other_party"): ("missing-endorsement", "/endorsements"),
+    ("security.record", "other_party"): ("missing-endorsement", "/endorsements"),
+    # A registrar may record an assignment, but only on evidence (the deed's hash).
+    ("assignment.record", "registrar"): ("missing-field", "/body/document_sha256"),
 }
 
 
@@ -77,12 +95,12 @@ def test_authorization_matrix(tmp_path: Path, entry: str, actor: str) -> None:
         build, allowed = MATRIX[entry]
         entry_type = entry.split("/")[0]
         key = scenario.key(actor)
+        endorsers = [scenario.other] if entry in ENDORSED_BY_OTHER else []
         if actor in allowed:
-            node.submit(key, entry_type, build(scenario))
+            node.submit(key, entry_type, build(scenario), endorsers)
         else:
-            err: Rejection = node.refuse(key, entry_type, build(scenario))
-            assert err.status == 403, f"{actor} {entry}: {err}"
-            assert err.rule == "not-authorized"
-            assert err.pointer == "/actor"
+            err: Rejection = node.refuse(key, entry_type, build(scenario), endorsers)
+            expected = SPECIAL_REFUSALS.get((entry, actor), ("not-authorized", "/actor"))
+            assert (err.rule, err.pointer) == expected, f"{actor} {entry}: {err}"
     finally:
         node.close()
