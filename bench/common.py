@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,28 @@ ORIGIN = "bench.ipledger.localhost/log"
 
 def emit(bench: str, value: float, unit: str, ceiling: float, **extra: Any) -> None:
     """One result line: value, the same-run ceiling, and their ratio."""
-    line = {"bench": bench, "value": round(value, 3), "unit": unit,
-            "ceiling": round(ceiling, 3), "ratio": round(value / ceiling, 4) if ceiling else None,
+    line = {"bench": bench, "value": round(value, 6), "unit": unit,
+            "ceiling": round(ceiling, 6), "ratio": round(value / ceiling, 4) if ceiling else None,
             "cores": os.cpu_count(), **extra}
     print(json.dumps(line), flush=True)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-quantile (0..1) of the samples, nearest rank."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def sha256_per_second(data: bytes, n: int = 100_000, rounds: int = 3) -> float:
+    """hashlib's SHA-256 rate over ``data``-sized inputs, best of ``rounds``."""
+    sha = hashlib.sha256
+    best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(n):
+            sha(data).digest()
+        best = max(best, n / (time.perf_counter() - start))
+    return best
 
 
 def note(message: str) -> None:

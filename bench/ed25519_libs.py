@@ -3,7 +3,7 @@
 Prints one JSON object per line:
 {"bench": "ed25519_verify_<lib>_<threads>t", "value": X, "unit": "verify/s", ...}
 Two threads show whether a library releases the GIL while verifying.
-Run: .venv/bin/python bench/ed25519_libs.py [--seconds 2]
+Run: .venv/bin/python -m bench.ed25519_libs [--seconds 2]
 """
 
 from __future__ import annotations

@@ -6,18 +6,17 @@ Prints one JSON object per line: {"bench", "value", "unit", "ceiling", "ratio", 
 - latency benches: the time of the SHA-256 calls a verifier needs for that proof length
   (a floor; ``ratio`` = value / floor, so here it is >= 1).
 
-Usage: .venv/bin/python bench/log_proofs.py [--size N] [--proofs K]
+Usage: .venv/bin/python -m bench.log_proofs [--size N] [--proofs K]
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import random
 import time
 from collections.abc import Callable
 
+from bench.common import emit, percentile, sha256_per_second
 from ipledger.log import (
     MemoryTileStore,
     TileHashCache,
@@ -30,35 +29,6 @@ from ipledger.log import (
     verify_consistency,
     verify_inclusion,
 )
-
-
-def emit(name: str, value: float, unit: str, ceiling: float, **extra: object) -> None:
-    """Print one result line."""
-    row = {
-        "bench": name,
-        "value": round(value, 6),
-        "unit": unit,
-        "ceiling": round(ceiling, 6),
-        "ratio": round(value / ceiling, 4) if ceiling else None,
-        **extra,
-    }
-    print(json.dumps(row), flush=True)
-
-
-def node_hashes_per_second(n: int = 200_000) -> float:
-    """Raw hashlib rate of RFC 9162 node hashes (65-byte SHA-256 inputs)."""
-    left, right = b"\x11" * 32, b"\x22" * 32
-    sha = hashlib.sha256
-    start = time.perf_counter()
-    for _ in range(n):
-        sha(b"\x01" + left + right).digest()
-    return n / (time.perf_counter() - start)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-quantile (0..1) of the samples, nearest rank."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -77,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     size, count, batch = args.size, args.proofs, args.batch
     rng = random.Random(9162)
-    hash_rate = node_hashes_per_second()
+    hash_rate = sha256_per_second(b"\x01" + b"\x11" * 64)
 
     leaves = [leaf_hash(i.to_bytes(8, "big")) for i in range(size)]
 

@@ -8,20 +8,20 @@ the same run:
 - latency benches: the time of the SHA-256 calls a verifier needs for a proof of that depth
   (a floor; ``ratio`` = value / floor, so here it is >= 1).
 
-Usage: .venv/bin/python bench/state_proofs.py [--size N] [--batch B] [--proofs K]
+Usage: .venv/bin/python -m bench.state_proofs [--size N] [--batch B] [--proofs K]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import json
 import random
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
 
+from bench.common import emit, percentile, sha256_per_second
 from ipledger.registry.smt import (
     MemoryNodeStore,
     StateTree,
@@ -29,19 +29,6 @@ from ipledger.registry.smt import (
     record_value_hash,
     verify_state_proof,
 )
-
-
-def emit(name: str, value: float, unit: str, ceiling: float, **extra: object) -> None:
-    """Print one result line."""
-    row = {
-        "bench": name,
-        "value": round(value, 6),
-        "unit": unit,
-        "ceiling": round(ceiling, 6),
-        "ratio": round(value / ceiling, 4) if ceiling else None,
-        **extra,
-    }
-    print(json.dumps(row), flush=True)
 
 
 class CountingStore(MemoryNodeStore):
@@ -55,25 +42,6 @@ class CountingStore(MemoryNodeStore):
         """Store nodes and count them."""
         self.written += len(nodes)
         super().put_nodes(nodes)
-
-
-def sha256_per_second(n: int = 100_000, rounds: int = 5) -> float:
-    """Raw hashlib rate of SHA-256 over 84-byte inputs (tag || 32 || 32), best of rounds."""
-    data = b"ipledger/smt/v1/node" + b"\x11" * 64
-    sha = hashlib.sha256
-    best = 0.0
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(n):
-            sha(data).digest()
-        best = max(best, n / (time.perf_counter() - start))
-    return best
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The q-quantile (0..1) of the samples, nearest rank."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -99,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     size, batch = args.size, args.batch
     rng = random.Random(1_000_000)
-    hash_rate = sha256_per_second()
+    hash_rate = sha256_per_second(b"ipledger/smt/v1/node" + b"\x11" * 64)
     emit("sha256_84B", hash_rate, "hash/s", hash_rate, note="ceiling source")
 
     keys = [record_key(f"right/{i}") for i in range(size)]
