@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import ingest, ingest_http, proofs, state_proofs
+from bench import ingest, ingest_http, proofs, registry_bench, state_proofs
 from bench.common import emit, note
 from ipledger.identity import ed25519_verify_ceiling
 
@@ -22,6 +22,8 @@ def main() -> None:
     proofs.run()
     note("state proofs and extracts on a 1,000,000-record register")
     state_proofs.main()
+    note("registry_ingest, import_st96, extract")
+    registry_bench.run(ceiling)
 
 
 if __name__ == "__main__":

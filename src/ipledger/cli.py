@@ -283,6 +283,33 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_import_st96(args: argparse.Namespace) -> int:
+    from ipledger.services.st96_import import import_files, print_report
+
+    key_path = args.key or os.environ.get("IPLEDGER_KEY")
+    if not key_path:
+        return _fail("a registrar's key is needed: --key KEYFILE (or $IPLEDGER_KEY)", 2)
+    key = read_private_key(Path(key_path))
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        return _fail(f"not a file: {', '.join(map(str, missing))}", 2)
+    report = import_files(paths, node=args.node, key=key, office=args.office, state=args.state,
+                          batch_size=args.batch_size, progress=not args.quiet)
+    print_report(report)
+    return 0 if report.ok else 1
+
+
+def cmd_office_bootstrap(args: argparse.Namespace) -> int:
+    from ipledger.services.st96_import import bootstrap_office
+
+    done = bootstrap_office(Path(args.data), args.office, args.profile,
+                            read_private_key(Path(args.key)), office_name=args.name,
+                            registrar_name=args.registrar_name, country=args.country)
+    print(f"office {args.office}: {', '.join(done) if done else 'nothing to do'}")
+    return 0
+
+
 # -- argument parsing -------------------------------------------------------------
 
 
@@ -357,6 +384,44 @@ def build_parser() -> argparse.ArgumentParser:
     p = log_sub.add_parser("fsck", help="recompute every tile, root and checkpoint from entries")
     p.add_argument("--data", required=True)
     p.set_defaults(func=cmd_log_fsck)
+
+    p = sub.add_parser("import", help="import published rights (right.import entries)")
+    import_sub = p.add_subparsers(dest="import_command", required=True)
+    p = import_sub.add_parser(
+        "st96", help="import trademarks from ST.96 XML (Trademark, TrademarkBag, USPTO TSDR)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Sign one right.import entry per trademark record with a registrar's key "
+        "and submit them in batches.",
+        epilog="The key must belong to a registrar of the office. On a node made with\n"
+        "'ipledger init --data DATA ...' (genesis key: DATA/keys/genesis.key):\n"
+        "  ipledger keygen --out registrar.key\n"
+        "  ipledger office bootstrap --data DATA --office US --profile uspto --key registrar.key\n"
+        "(node stopped), or against a running node, with ipledger submit:\n"
+        "  office.register {office, name, profile}        --key DATA/keys/genesis.key\n"
+        "  party.register  {name, country, kind}           --key registrar.key\n"
+        "  role.grant      {office, party, role: registrar} --key DATA/keys/genesis.key\n"
+        "Exit status 1 if any record was rejected (each is listed with its reason).")
+    p.add_argument("paths", nargs="+", metavar="FILE")
+    p.add_argument("--node", required=True, help="node URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--key", help="a registrar's signing key (default $IPLEDGER_KEY)")
+    p.add_argument("--office", help="the office (ST.3) when a record names none")
+    p.add_argument("--state", help="force this lifecycle state (default: from the record)")
+    p.add_argument("--batch-size", type=int, default=200)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_import_st96)
+
+    p = sub.add_parser("office", help="set up an office on a local (stopped) node")
+    office_sub = p.add_subparsers(dest="office_command", required=True)
+    p = office_sub.add_parser(
+        "bootstrap", help="office.register + party.register + role.grant (registrar)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--office", required=True, help="ST.3 code, e.g. EM")
+    p.add_argument("--profile", required=True, help="office profile, e.g. euipo, uspto")
+    p.add_argument("--key", required=True, help="the registrar's key (ipledger keygen)")
+    p.add_argument("--name", help="the office's name")
+    p.add_argument("--registrar-name", help="the registrar party's name")
+    p.add_argument("--country", help="the registrar's country (default: the office code)")
+    p.set_defaults(func=cmd_office_bootstrap)
     return parser
 
 

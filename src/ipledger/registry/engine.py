@@ -148,13 +148,14 @@ class RegistryBatch:
         self.rules = rules
         self.time_ms = time_ms
         self.overlay = Overlay(rules.store.read_record)
+        self._added: list[str] = []  # due ids scheduled in this batch, sorted
 
     def due_entries(self) -> list[dict[str, Any]]:
         """The earliest scheduled automatic event, if it is due at this batch's time."""
         changes = self.overlay.changes
         first = next((d for d in self.rules.schedule if changes.get(d, b"") is not None), None)
-        added = [d for d, v in changes.items() if d.startswith(DUE_PREFIX) and v is not None]
-        candidates = [d for d in (first, *added) if d is not None]
+        candidates = [d for d in (first, self._added[0] if self._added else None)
+                      if d is not None]
         if not candidates:
             return []
         due_id = min(candidates)
@@ -176,6 +177,14 @@ class RegistryBatch:
         ctx = EntryContext(self.overlay, entry, index, self.time_ms, self.rules.genesis)
         rule.apply(ctx, dict(entry["body"]))
         self.overlay.changes.update(ctx.staged)  # only now: the entry applied whole
+        for record_id, value in ctx.staged.items():
+            if record_id.startswith(DUE_PREFIX):  # keep this batch's schedule sorted
+                pos = bisect.bisect_left(self._added, record_id)
+                present = pos < len(self._added) and self._added[pos] == record_id
+                if value is None and present:
+                    del self._added[pos]
+                elif value is not None and not present:
+                    self._added.insert(pos, record_id)
         return sorted(set(ctx.keys))
 
     def finish(self) -> StateWrite:

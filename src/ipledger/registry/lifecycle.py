@@ -369,8 +369,23 @@ def _fee(rules: RightRules, *names: str) -> tuple[str, ...]:
     return tuple(f"fee_paid:{n}" for n in names if rules.fees.defined(n))
 
 
+_MACHINES: dict[tuple[int, str], tuple[OfficeProfile, StateMachine]] = {}
+
+
 def machine_for(profile: OfficeProfile, right_kind: str) -> StateMachine:
-    """The lifecycle of ``right_kind`` under ``profile``; ValueError if not supported."""
+    """The lifecycle of ``right_kind`` under ``profile``; ValueError if not supported.
+
+    Built once per profile object and kind (profiles are immutable).
+    """
+    cached = _MACHINES.get((id(profile), right_kind))
+    if cached is not None and cached[0] is profile:
+        return cached[1]
+    machine = _build_machine(profile, right_kind)
+    _MACHINES[(id(profile), right_kind)] = (profile, machine)
+    return machine
+
+
+def _build_machine(profile: OfficeProfile, right_kind: str) -> StateMachine:
     rules = profile.rules(right_kind)
     if not rules.supported:
         raise ValueError(

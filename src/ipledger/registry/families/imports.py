@@ -54,7 +54,7 @@ from ipledger.registry.lifecycle import (
     RightDates,
     current_expiry,
 )
-from ipledger.registry.profiles import RightRules
+from ipledger.registry.profiles import OfficeProfile, RightRules
 from ipledger.registry.records import party_record, right_record
 from ipledger.registry.schema import Field, one_of, pattern, standard
 from ipledger.registry.st96_export import TRADEMARK_DATA_KEYS
@@ -203,6 +203,18 @@ def _history(record: dict[str, Any], ctx: EntryContext) -> tuple[list[dict[str, 
 # -- the entry type -----------------------------------------------------------------
 
 
+_STATES: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _states(profile: OfficeProfile, kind: str) -> tuple[str, ...]:
+    """The lifecycle states a right can be imported in (by profile name: profiles are
+    loaded once per name and never change)."""
+    key = (profile.name, kind)
+    if key not in _STATES:
+        _STATES[key] = tuple(s for s in _machine(profile, kind).states if s != ABSENT)
+    return _STATES[key]
+
+
 def import_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     office, kind, state, record = body["office"], body["kind"], body["state"], body["record"]
     profile = _office_profile(ctx, office)
@@ -211,11 +223,10 @@ def import_right(ctx: EntryContext, body: dict[str, Any]) -> None:
         raise Rejection("office-mismatch", f"the record belongs to office "
                         f"{record['RegistrationOfficeCode']}, not {office}",
                         f"{_RECORD}/RegistrationOfficeCode", status=422)
-    machine = _machine(profile, kind)
-    if state not in machine.states or state == ABSENT:
+    states = _states(profile, kind)
+    if state not in states:
         raise Rejection("invalid-value", f"{kind} at office {office} has no state {state!r}; "
-                        f"states: {', '.join(s for s in machine.states if s != ABSENT)}",
-                        "/body/state", status=422)
+                        f"states: {', '.join(states)}", "/body/state", status=422)
     number = record["ApplicationNumber"]["ApplicationNumberText"]
     record_id = right_record(office, kind, number)
     previous = ctx.get(record_id)
