@@ -92,3 +92,30 @@ def test_each_kind_reaches_registration(office: Office, kind: str) -> None:
     right = office.right(number, kind)
     assert right["state"] in in_force
     assert right["data"] == CONTENT[kind]
+
+
+XSD = {"patent": "PatentPublication_V6_0.xsd", "utility_model": "PatentPublication_V6_0.xsd",
+       "industrial_design": "DesignApplication_V6_0.xsd"}
+
+
+@pytest.mark.parametrize("kind", sorted(CONTENT))
+def test_st96_xml_export_per_kind(office: Office, kind: str) -> None:
+    from lxml import etree
+    from starlette.testclient import TestClient
+
+    from ipledger.api.app import create_app
+    from ipledger.standards.st96 import st96_schema_dir
+
+    test_each_kind_reaches_registration(office, kind)
+    number = office.node.ledger.store.record_ids(f"right/XX/{kind}/")[-1].rsplit("/", 1)[1]
+    with TestClient(create_app(office.node.ledger)) as client:
+        resp = client.get(f"/v1/rights/XX/{kind}/{number}.xml")
+        as_json = client.get(f"/v1/rights/XX/{kind}/{number}")
+    assert as_json.status_code == 200
+    if kind not in XSD:  # ST.96 has no faithful document: a clear 404, JSON still served
+        assert resp.status_code == 404
+        assert "ST.96" in resp.json()["detail"]
+        return
+    assert resp.status_code == 200, resp.text
+    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / XSD[kind])))
+    assert schema.validate(etree.fromstring(resp.content)), schema.error_log

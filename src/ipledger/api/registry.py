@@ -16,7 +16,7 @@ from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
 from ipledger.registry.engine import entry_type_catalogue
 from ipledger.registry.extract import make_extract
 from ipledger.registry.records import party_record, right_record
-from ipledger.registry.st96_export import trademark_record, trademark_xml
+from ipledger.registry.st96_export import NoST96Document, right_xml, trademark_record
 from ipledger.storage.base import StoredCheckpoint
 
 
@@ -96,10 +96,10 @@ async def get_right(request: Request) -> Response:
         return None if value is None else dict(parse_json(value))
 
     if as_xml:
-        if right["kind"] != "trademark":
-            raise Rejection("not-found", "ST.96 XML export exists for trademarks so far",
-                            "/kind", status=404)
-        xml = await asyncio.to_thread(trademark_xml, right, read_party)
+        try:
+            xml = await asyncio.to_thread(right_xml, right, read_party)
+        except NoST96Document as exc:
+            raise Rejection("not-found", str(exc), "/kind", status=404) from None
         return Response(xml, media_type="application/xml")
     doc: dict[str, Any] = {"record_id": record_id, "right": right}
     if right["kind"] == "trademark":

@@ -98,3 +98,46 @@ def trademark_record(right: Mapping[str, Any], read_party: PartyReader,
 def trademark_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
     """ST.96 ``tmk:Trademark`` XML, validated against Trademark_V6_0.xsd."""
     return trademark_to_st96_xml(trademark_record(right, read_party), right["office"])
+
+
+def other_kind_record(right: Mapping[str, Any], read_party: PartyReader) -> dict[str, Any]:
+    """The exporter input for a right that is not a trademark."""
+    dates = right["dates"]
+    record: dict[str, Any] = {
+        "office": right["office"], "kind": right["kind"], "number": right["number"],
+        "filing_date": dates["filing_date"], "status": right["state"],
+        "applicants": [_party(o["party"], read_party) for o in right["owners"]],
+        "data": dict(right.get("data", {})),
+    }
+    if dates.get("registration_date"):
+        record["registration_date"] = dates["registration_date"]
+        if right["kind"] in ("patent", "utility_model"):
+            # The register numbers a grant like its application unless told otherwise.
+            record["grant_number"] = right.get("registration_number", right["number"])
+    return record
+
+
+class NoST96Document(ValueError):  # noqa: N818 - a fact about the standard, not a bug
+    """ST.96 has no faithful document for this kind of right."""
+
+
+def _exporter(kind: str) -> Callable[..., bytes]:
+    if kind in ("patent", "utility_model"):
+        from ipledger.standards.st96.patent import patent_to_st96_xml
+        return patent_to_st96_xml
+    if kind == "industrial_design":
+        from ipledger.standards.st96.design import design_to_st96_xml
+        return design_to_st96_xml
+    if kind == "copyright":
+        raise NoST96Document("ST.96 V6_0 models copyright only for orphan works "
+                             "(Copyright_V6_0.xsd); the register serves copyright as JSON")
+    raise NoST96Document("ST.96 V6_0's GI record (gin:GIData) needs a GI category, feature "
+                         "descriptions and goods the register does not hold yet; "
+                         "served as JSON")
+
+
+def right_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
+    """ST.96 XML of any right, validated against the WIPO schema of its kind."""
+    if right["kind"] == "trademark":
+        return trademark_xml(right, read_party)
+    return _exporter(right["kind"])(other_kind_record(right, read_party))

@@ -1,0 +1,503 @@
+"""Patent and utility-model register records to and from WIPO ST.96 XML.
+
+Export writes one ``pat:BibliographicData`` element (ST.96 V6_0, defined in
+``PatentPublication_V6_0.xsd``) and validates it against that schema. It is the
+smallest ST.96 document that carries the register's bibliographic record: the
+application identification (office, number, filing date), the grant
+identification, priority claims, IPC classification, the title, the claim count
+and the applicants. (``pat:PatentPublication`` would add the abstract but
+requires the claims or page images, which the register does not keep;
+``pat:PatentLegalStatus`` in ``Patent_V6_0.xsd`` carries status events but only
+as ST.27 code tuples and has no IPC or claim count.)
+
+Mapping (record -> ``pat:BibliographicData``, element order as in the XSD)::
+
+    office                  ApplicationIdentification/IPOfficeCode
+    number                  ApplicationIdentification/ApplicationNumber/ApplicationNumberText
+    filing_date             ApplicationIdentification/FilingDate
+    grant_number            PatentGrantIdentification/PatentNumber (+ IPOfficeCode)
+    registration_date       PatentGrantIdentification/GrantDate (needs grant_number)
+    data.PriorityBag[i]     PriorityClaimBag/PriorityClaim[@sequenceNumber=i+1]:
+                            IPOfficeCode, ApplicationNumber/ApplicationNumberText, FilingDate
+    data.IPCRClassificationBag[i]
+                            PatentClassificationBag/IPCRClassificationBag/
+                            IPCRClassification[@sequenceNumber=i+1]/PatentClassificationText
+    data.InventionTitle     InventionTitleBag/InventionTitle
+    data.ClaimTotalQuantity ClaimTotalQuantity
+    applicants[i]           PartyBag/ApplicantBag/Applicant[@sequenceNumber=i+1]:
+                            Contact/Name/(PersonName/PersonFullName |
+                            OrganizationName/OrganizationStandardName),
+                            Contact/PostalAddressBag/PostalAddress/(PostalAddressText |
+                            PostalStructuredAddress), NationalityCode
+    kind                    PlainLanguageDesignationText ("Patent" | "Utility model", INID 12)
+
+Not carried (``pat:BibliographicData`` has no element for them): ``status`` and
+``data.Abstract`` are left out of the XML and so are absent from the record
+``patent_from_st96_xml`` returns. ``pat:Applicant`` has no
+``IncorporationCountryCode``: an organization's country of incorporation is
+written as its ``NationalityCode`` (as in PCT Rule 18.1(b)) and an
+organization's ``NationalityCode`` is read back as ``IncorporationCountryCode``.
+Party members without a ``pat:Applicant`` counterpart (``LegalEntityName``,
+``IncorporationState``, ``CommentText``) are refused (rule ``st96-unmappable``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from lxml import etree  # type: ignore[import-untyped]
+
+from ipledger.standards.errors import StandardsError
+from ipledger.standards.ipc import validate_ipc
+from ipledger.standards.st3 import validate_st3
+from ipledger.standards.st96.model import validate_trademark_json
+from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml, validate_st96
+
+__all__ = [
+    "PATENT_KINDS",
+    "PAT_NS",
+    "patent_from_st96_xml",
+    "patent_to_st96_element",
+    "patent_to_st96_xml",
+]
+
+PAT_NS: Final = "http://www.wipo.int/standards/XMLSchema/ST96/Patent"
+PATENT_KINDS: Final = {"patent": "Patent", "utility_model": "Utility model"}
+"""Register kind -> ``PlainLanguageDesignationText``."""
+
+_NSMAP: Final = {"com": COM_NS, "pat": PAT_NS}
+_SCHEMA: Final = "PatentPublication_V6_0.xsd"
+_RECORD_KEYS: Final = frozenset(
+    {
+        "office", "kind", "number", "filing_date", "registration_date", "grant_number",
+        "status", "applicants", "data",
+    }
+)  # fmt: skip
+_DATA_KEYS: Final = {
+    "patent": frozenset(
+        {"InventionTitle", "IPCRClassificationBag", "Abstract", "ClaimTotalQuantity", "PriorityBag"}
+    ),
+    "utility_model": frozenset(
+        {"InventionTitle", "IPCRClassificationBag", "Abstract", "PriorityBag"}
+    ),
+}
+_PRIORITY_KEYS: Final = ("PriorityCountryCode", "ApplicationNumberText",
+                         "PriorityApplicationFilingDate")  # fmt: skip
+_UNMAPPABLE_PARTY_KEYS: Final = ("LegalEntityName", "IncorporationState", "CommentText")
+_ADDRESS_PARTS: Final = ("CityName", "GeographicRegionName", "CountryCode", "PostalCode")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TZ_SUFFIX = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _text(value: Any, ptr: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise StandardsError("type", "expected a non-empty string", ptr)
+    return value
+
+
+def _date(value: Any, ptr: str) -> str:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise StandardsError("date", "expected a date 'YYYY-MM-DD'", ptr)
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        raise StandardsError("date", f"{value!r} is not a calendar date", ptr) from None
+    return value
+
+
+def _list(value: Any, ptr: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise StandardsError("type", "expected a non-empty array", ptr)
+    return value
+
+
+def _mapping(value: Any, ptr: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise StandardsError("type", "expected a JSON object", ptr)
+    return value
+
+
+def _unknown(obj: Mapping[str, Any], allowed: frozenset[str], ptr: str, what: str) -> None:
+    for key in sorted(obj):
+        if key not in allowed:
+            raise StandardsError(
+                "unknown-member", f"{key!r} is not a member of {what}", f"{ptr}/{key}"
+            )
+
+
+def _check_parties(applicants: Any) -> list[Mapping[str, Any]]:
+    parties = _list(applicants, "/applicants")
+    # The trademark model's party rules are the register's party rules.
+    try:
+        validate_trademark_json(
+            {
+                "ApplicationNumber": {"ApplicationNumberText": "-"},
+                "ApplicationDate": "2000-01-01",
+                "ApplicantBag": parties,
+            }
+        )
+    except StandardsError as exc:
+        pointer = exc.pointer.replace("/ApplicantBag", "/applicants", 1)
+        raise StandardsError(exc.rule, exc.detail, pointer) from None
+    for i, party in enumerate(parties):
+        for key in _UNMAPPABLE_PARTY_KEYS:
+            if key in party:
+                raise StandardsError(
+                    "st96-unmappable", f"pat:Applicant has no {key}", f"/applicants/{i}/{key}"
+                )
+        if "IncorporationCountryCode" in party and (
+            "PersonFullName" in party or "NationalityCode" in party
+        ):
+            raise StandardsError(
+                "st96-unmappable",
+                "IncorporationCountryCode is written as NationalityCode: only for an "
+                "organization without a NationalityCode",
+                f"/applicants/{i}/IncorporationCountryCode",
+            )
+    return parties
+
+
+def _check(record: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], list[Mapping[str, Any]]]:
+    """Validate ``record``; return its ST.3 office, its data and its applicants."""
+    record = _mapping(record, "")
+    _unknown(record, _RECORD_KEYS, "", "a patent record")
+    for key in ("office", "kind", "number", "filing_date", "applicants", "data"):
+        if key not in record:
+            raise StandardsError("required", f"a patent record requires {key!r}", f"/{key}")
+    office = validate_st3(record["office"], "/office")
+    kind = record["kind"]
+    if kind not in PATENT_KINDS:
+        raise StandardsError("kind", f"{kind!r} is not one of {sorted(PATENT_KINDS)}", "/kind")
+    _text(record["number"], "/number")
+    _date(record["filing_date"], "/filing_date")
+    if "registration_date" in record:
+        _date(record["registration_date"], "/registration_date")
+        if "grant_number" not in record:
+            raise StandardsError(
+                "st96-unmappable",
+                "ST.96 PatentGrantIdentification needs a PatentNumber: a grant date "
+                "cannot be exported without grant_number",
+                "/registration_date",
+            )
+    if "grant_number" in record:
+        _text(record["grant_number"], "/grant_number")
+    if "status" in record:
+        _text(record["status"], "/status")
+    data = _mapping(record["data"], "/data")
+    _unknown(data, _DATA_KEYS[kind], "/data", f"{kind} data")
+    if "InventionTitle" not in data:
+        raise StandardsError("required", "data requires 'InventionTitle'", "/data/InventionTitle")
+    _text(data["InventionTitle"], "/data/InventionTitle")
+    if "Abstract" in data:
+        _text(data["Abstract"], "/data/Abstract")
+    if "IPCRClassificationBag" in data:
+        symbols = _list(data["IPCRClassificationBag"], "/data/IPCRClassificationBag")
+        for i, symbol in enumerate(symbols):
+            validate_ipc(symbol, f"/data/IPCRClassificationBag/{i}")
+    if "ClaimTotalQuantity" in data:
+        count = data["ClaimTotalQuantity"]
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise StandardsError(
+                "type", "expected a non-negative integer", "/data/ClaimTotalQuantity"
+            )
+    if "PriorityBag" in data:
+        for i, pr in enumerate(_list(data["PriorityBag"], "/data/PriorityBag")):
+            ptr = f"/data/PriorityBag/{i}"
+            pr = _mapping(pr, ptr)
+            _unknown(pr, frozenset(_PRIORITY_KEYS), ptr, "a priority claim")
+            for key in _PRIORITY_KEYS:
+                if key not in pr:
+                    raise StandardsError("required", f"a priority claim requires {key!r}",
+                                         f"{ptr}/{key}")  # fmt: skip
+            validate_st3(pr["PriorityCountryCode"], f"{ptr}/PriorityCountryCode")
+            _text(pr["ApplicationNumberText"], f"{ptr}/ApplicationNumberText")
+            _date(pr["PriorityApplicationFilingDate"], f"{ptr}/PriorityApplicationFilingDate")
+    return office, data, _check_parties(record["applicants"])
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _c(name: str) -> str:
+    return f"{{{COM_NS}}}{name}"
+
+
+def _p(name: str) -> str:
+    return f"{{{PAT_NS}}}{name}"
+
+
+def _sub(
+    parent: etree._Element, tag: str, text: str | None = None, **attrib: str
+) -> etree._Element:
+    el = etree.SubElement(parent, tag, {_c(k): v for k, v in attrib.items()})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _applicant(parent: etree._Element, party: Mapping[str, Any], seq: int) -> None:
+    el = _sub(parent, _p("Applicant"), sequenceNumber=str(seq))
+    contact = _sub(el, _c("Contact"))
+    name = _sub(contact, _c("Name"))
+    if "PersonFullName" in party:
+        _sub(_sub(name, _c("PersonName")), _c("PersonFullName"), party["PersonFullName"])
+    else:
+        org = _sub(name, _c("OrganizationName"))
+        _sub(org, _c("OrganizationStandardName"), party["OrganizationStandardName"])
+    if "PostalStructuredAddress" in party:
+        addr = party["PostalStructuredAddress"]
+        pa = _sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress"))
+        psa = _sub(pa, _c("PostalStructuredAddress"))
+        for i, line in enumerate(addr["AddressLineText"], 1):
+            _sub(psa, _c("AddressLineText"), line, sequenceNumber=str(i))
+        for key in _ADDRESS_PARTS:
+            if key in addr:
+                _sub(psa, _c(key), addr[key])
+    elif "PostalAddressText" in party:
+        pa = _sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress"))
+        for i, line in enumerate(party["PostalAddressText"], 1):
+            _sub(pa, _c("PostalAddressText"), line, sequenceNumber=str(i))
+    nationality = party.get("NationalityCode", party.get("IncorporationCountryCode"))
+    if nationality is not None:
+        _sub(el, _c("NationalityCode"), nationality)
+
+
+def patent_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
+    """Build (without validating against the XSD) ``pat:BibliographicData`` for ``record``."""
+    office, data, applicants = _check(record)
+    bib = etree.Element(_p("BibliographicData"), {_c("st96Version"): ST96_VERSION}, nsmap=_NSMAP)
+    app = _sub(bib, _p("ApplicationIdentification"))
+    _sub(app, _c("IPOfficeCode"), office)
+    _sub(_sub(app, _c("ApplicationNumber")), _c("ApplicationNumberText"), record["number"])
+    _sub(app, _p("FilingDate"), record["filing_date"])
+    if "grant_number" in record:
+        grant = _sub(bib, _p("PatentGrantIdentification"))
+        _sub(grant, _c("IPOfficeCode"), office)
+        _sub(grant, _p("PatentNumber"), record["grant_number"])
+        if "registration_date" in record:
+            _sub(grant, _p("GrantDate"), record["registration_date"])
+    if "PriorityBag" in data:
+        bag = _sub(bib, _p("PriorityClaimBag"))
+        for i, pr in enumerate(data["PriorityBag"], 1):
+            claim = _sub(bag, _p("PriorityClaim"), sequenceNumber=str(i))
+            _sub(claim, _c("IPOfficeCode"), pr["PriorityCountryCode"])
+            number = _sub(claim, _c("ApplicationNumber"))
+            _sub(number, _c("ApplicationNumberText"), pr["ApplicationNumberText"])
+            _sub(claim, _p("FilingDate"), pr["PriorityApplicationFilingDate"])
+    if "IPCRClassificationBag" in data:
+        ipcr = _sub(_sub(bib, _p("PatentClassificationBag")), _p("IPCRClassificationBag"))
+        for i, symbol in enumerate(data["IPCRClassificationBag"], 1):
+            cls = _sub(ipcr, _p("IPCRClassification"), sequenceNumber=str(i))
+            _sub(cls, _p("PatentClassificationText"), symbol)
+    _sub(_sub(bib, _p("InventionTitleBag")), _p("InventionTitle"), data["InventionTitle"])
+    if "ClaimTotalQuantity" in data:
+        _sub(bib, _p("ClaimTotalQuantity"), str(data["ClaimTotalQuantity"]))
+    bag = _sub(_sub(bib, _p("PartyBag")), _p("ApplicantBag"))
+    for i, party in enumerate(applicants, 1):
+        _applicant(bag, party, i)
+    _sub(bib, _p("PlainLanguageDesignationText"), PATENT_KINDS[record["kind"]])
+    return bib
+
+
+def patent_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> bytes:
+    """ST.96 V6_0 ``pat:BibliographicData`` XML for a patent or utility-model record.
+
+    Checked against ``PatentPublication_V6_0.xsd`` unless ``validate`` is false.
+    Same record, same bytes. ``status`` and ``data.Abstract`` are not exported
+    (see the module docstring).
+    """
+    root = patent_to_st96_element(record)
+    if validate:
+        validate_st96(root, _SCHEMA)
+    body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _local(el: etree._Element) -> str:
+    return str(etree.QName(el).localname)
+
+
+def _kids(el: etree._Element | None, name: str) -> Iterator[etree._Element]:
+    if el is None:
+        return
+    for child in el:
+        if isinstance(child.tag, str) and _local(child) == name:
+            yield child
+
+
+def _kid(el: etree._Element | None, *path: str) -> etree._Element | None:
+    for name in path:
+        el = next(_kids(el, name), None)
+        if el is None:
+            return None
+    return el
+
+
+def _val(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    text = " ".join("".join(el.itertext()).split())
+    return text or None
+
+
+def _get(el: etree._Element | None, *path: str) -> str | None:
+    return _val(_kid(el, *path))
+
+
+def _where(el: etree._Element | None) -> str:
+    return "" if el is None else str(el.getroottree().getpath(el))
+
+
+def _need(el: etree._Element | None, *path: str) -> str:
+    value = _get(el, *path)
+    if value is None:
+        raise StandardsError("required", f"missing {'/'.join(path)}", _where(el))
+    return value
+
+
+def _date_of(el: etree._Element | None, *path: str) -> str | None:
+    text = _get(el, *path)
+    if text is None:
+        return None
+    m = _TZ_SUFFIX.fullmatch(text)
+    if m is None:
+        raise StandardsError("date", f"{text!r} is not an ST.96 date", _where(_kid(el, *path)))
+    return _date(m.group(1), _where(_kid(el, *path)))
+
+
+def _seq_sorted(elements: Iterator[etree._Element]) -> list[etree._Element]:
+    """Elements in ``com:sequenceNumber`` order (document order breaks ties / fills gaps)."""
+    keyed = []
+    for index, el in enumerate(elements):
+        seq = el.get(_c("sequenceNumber"), "")
+        keyed.append((int(seq) if seq.isdigit() else index + 1, index, el))
+    return [k[2] for k in sorted(keyed, key=lambda k: k[:2])]
+
+
+def _read_applicant(el: etree._Element) -> dict[str, Any]:
+    party: dict[str, Any] = {}
+    contact = _kid(el, "Contact")
+    name = _kid(contact, "Name")
+    person = _get(name, "PersonName", "PersonFullName")
+    org = _get(name, "OrganizationName", "OrganizationStandardName")
+    if person is not None:
+        party["PersonFullName"] = person
+    elif org is not None:
+        party["OrganizationStandardName"] = org
+    else:
+        raise StandardsError("party-name", "Applicant has no PersonFullName or "
+                             "OrganizationStandardName", _where(el))  # fmt: skip
+    pa = _kid(contact, "PostalAddressBag", "PostalAddress")
+    psa = _kid(pa, "PostalStructuredAddress")
+    if psa is not None:
+        lines = [v for v in (_val(x) for x in _seq_sorted(_kids(psa, "AddressLineText"))) if v]
+        addr: dict[str, Any] = {"AddressLineText": lines}
+        for key in _ADDRESS_PARTS:
+            value = _get(psa, key)
+            if value is not None:
+                addr[key] = value
+        party["PostalStructuredAddress"] = addr
+    elif pa is not None:
+        texts = [v for v in (_val(x) for x in _seq_sorted(_kids(pa, "PostalAddressText"))) if v]
+        if texts:
+            party["PostalAddressText"] = texts
+    nationality = _get(el, "NationalityCode")
+    if nationality is not None:
+        key = "NationalityCode" if person is not None else "IncorporationCountryCode"
+        party[key] = nationality
+    return party
+
+
+def patent_from_st96_xml(data: bytes) -> dict[str, Any]:
+    """The register record in an ST.96 ``pat:BibliographicData`` document.
+
+    A ``pat:PatentPublication`` is accepted too (its ``BibliographicData`` is
+    read). The kind comes from ``PlainLanguageDesignationText``. The result has
+    no ``status`` and no ``data.Abstract`` (not carried by the document) and is
+    checked like an export input.
+    """
+    root = parse_xml(data)
+    qname = etree.QName(root)
+    if qname.namespace != PAT_NS:
+        raise StandardsError(
+            "st96-namespace", f"{qname.namespace!r} is not the ST.96 Patent namespace", "/"
+        )
+    if qname.localname == "PatentPublication":
+        bib = _kid(root, "BibliographicData")
+        if bib is None:
+            raise StandardsError("st96-empty", "PatentPublication has no BibliographicData",
+                                 _where(root))  # fmt: skip
+    elif qname.localname == "BibliographicData":
+        bib = root
+    else:
+        raise StandardsError(
+            "st96-root", f"unsupported root element {qname.localname!r}", _where(root)
+        )
+    designation = _get(bib, "PlainLanguageDesignationText")
+    kinds = {v.casefold(): k for k, v in PATENT_KINDS.items()}
+    if designation is None or designation.casefold() not in kinds:
+        raise StandardsError(
+            "kind",
+            f"PlainLanguageDesignationText {designation!r} is not one of "
+            f"{sorted(PATENT_KINDS.values())}",
+            _where(bib),
+        )
+    app = _kid(bib, "ApplicationIdentification")
+    record: dict[str, Any] = {
+        "office": _need(app, "IPOfficeCode"),
+        "kind": kinds[designation.casefold()],
+        "number": _need(app, "ApplicationNumber", "ApplicationNumberText"),
+        "filing_date": _date_of(app, "FilingDate"),
+    }
+    if record["filing_date"] is None:
+        raise StandardsError("required", "ApplicationIdentification has no FilingDate",
+                             _where(app))  # fmt: skip
+    grant = _kid(bib, "PatentGrantIdentification")
+    if grant is not None:
+        grant_date = _date_of(grant, "GrantDate")
+        if grant_date is not None:
+            record["registration_date"] = grant_date
+        record["grant_number"] = _need(grant, "PatentNumber")
+    record["applicants"] = [
+        _read_applicant(el)
+        for el in _seq_sorted(_kids(_kid(bib, "PartyBag", "ApplicantBag"), "Applicant"))
+    ]
+    body: dict[str, Any] = {"InventionTitle": _need(bib, "InventionTitleBag", "InventionTitle")}
+    symbols = [
+        _need(el, "PatentClassificationText")
+        for el in _seq_sorted(
+            _kids(_kid(bib, "PatentClassificationBag", "IPCRClassificationBag"),
+                  "IPCRClassification")
+        )
+    ]  # fmt: skip
+    if symbols:
+        body["IPCRClassificationBag"] = symbols
+    count = _get(bib, "ClaimTotalQuantity")
+    if count is not None:
+        if not count.isdigit():
+            raise StandardsError("type", f"{count!r} is not a claim count",
+                                 _where(_kid(bib, "ClaimTotalQuantity")))  # fmt: skip
+        body["ClaimTotalQuantity"] = int(count)
+    priorities = []
+    for el in _seq_sorted(_kids(_kid(bib, "PriorityClaimBag"), "PriorityClaim")):
+        priorities.append(
+            {
+                "PriorityCountryCode": _need(el, "IPOfficeCode"),
+                "ApplicationNumberText": _need(el, "ApplicationNumber", "ApplicationNumberText"),
+                "PriorityApplicationFilingDate": _date_of(el, "FilingDate"),
+            }
+        )
+    if priorities:
+        body["PriorityBag"] = priorities
+    record["data"] = body
+    _check(record)
+    return record
