@@ -57,13 +57,26 @@ class StoreNodes:
     written in the same transaction as the entries that produced them.
     """
 
+    CACHE_NODES = 262_144  # committed nodes are immutable (content-addressed): cache freely
+
     def __init__(self, store: LedgerStore, root: bytes | None) -> None:
         self._store = store
+        self._cache: dict[bytes, bytes] = {}
         self._pending: dict[bytes, bytes] = {}
         self._roots: dict[int, bytes] = {} if root is None else {0: root}
 
     def get_node(self, node_hash: bytes) -> bytes | None:
-        return self._pending.get(node_hash) or self._store.read_state_node(node_hash)
+        node = self._pending.get(node_hash) or self._cache.get(node_hash)
+        if node is None:
+            node = self._store.read_state_node(node_hash)
+            if node is not None:
+                self._remember(node_hash, node)
+        return node
+
+    def _remember(self, node_hash: bytes, node: bytes) -> None:
+        if len(self._cache) >= self.CACHE_NODES:
+            self._cache.clear()  # crude but bounded; the hot upper levels refill at once
+        self._cache[node_hash] = node
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         self._pending.update(nodes)
@@ -80,6 +93,8 @@ class StoreNodes:
     def take_pending(self) -> list[tuple[bytes, bytes]]:
         nodes = sorted(self._pending.items())
         self._pending.clear()
+        for node_hash, node in nodes:  # about to be committed with the batch
+            self._remember(node_hash, node)
         return nodes
 
     def rollback(self, version: int | None) -> None:
