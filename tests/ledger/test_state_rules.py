@@ -182,7 +182,8 @@ def test_replay_reproduces_every_state_root(counter_ledger, stamper, clock) -> N
         for f in futures:
             f.exception(5)  # some are refused once a counter passes LIMIT
         ledger.submit(canonicalize(make_envelope(stamper, ORIGIN, "evidence.stamp",
-                                                 {"sha256": f"{step:064x}"}, created_ms=T0)))
+                                                 {"sha256": f"{step:064x}"},
+                                                 created_ms=T0))).result(5)
     ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
     systems = [parse_json(e)["type"] for e in store.read_entries(0, store.tree_size())]
     assert "system.counter_alert" in systems

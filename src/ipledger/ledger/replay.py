@@ -30,8 +30,7 @@ class ReplayReport:
         return not self.problems
 
 
-def _log(store: LedgerStore) -> Iterator[tuple[int, dict[str, Any]]]:
-    size = store.tree_size()
+def _log(store: LedgerStore, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
     for start in range(0, size, _CHUNK):
         end = min(size, start + _CHUNK)
         for offset, raw in enumerate(store.read_entries(start, end)):
@@ -51,7 +50,8 @@ def replay(
     exactly those the rules derive, where they derive them; no logged entry may be refused.
     """
     report = ReplayReport()
-    boundaries = set(store.state_root_sizes())
+    size = store.tree_size()  # replay a consistent prefix even if the node is still writing
+    boundaries = {s for s in store.state_root_sizes() if s <= size}
     with tempfile.TemporaryDirectory(prefix="ipledger-replay-") as scratch:
         shadow = SQLiteStore(Path(scratch) / "replay.sqlite")
         rules = make_rules(shadow)
@@ -72,7 +72,7 @@ def replay(
                     report.problems.append(
                         f"state root after entry {size - 1} differs from the recorded one")
 
-        for index, entry in _log(store):
+        for index, entry in _log(store, size):
             if index in boundaries:
                 end_batch(index)
             report.entries += 1
@@ -95,7 +95,7 @@ def replay(
                 report.problems.append(f"entry {index} is refused on replay: {exc}")
                 break
         if not report.problems:
-            end_batch(store.tree_size())
+            end_batch(size)
         report.final_root = rules.root()
         shadow.close()
     return report
