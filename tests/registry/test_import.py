@@ -332,6 +332,26 @@ def test_a_right_filed_here_is_not_overwritten(node: Node) -> None:
     assert refused.pointer == "/body/record/ApplicationNumber/ApplicationNumberText"
 
 
+def test_native_filings_skip_numbers_taken_by_imports(node: Node) -> None:
+    node.clock.now_ms = ms("2026-09-21")
+    em = Office(node, "EM", "euipo")
+    record = {"RegistrationOfficeCode": "EM",
+              "ApplicationNumber": {"ApplicationNumberText": "000000001"},
+              "ApplicationDate": "2026-09-01",
+              "ApplicantBag": [{"PersonFullName": "Someone", "NationalityCode": "DE"}]}
+    node.submit(em.registrar, "right.import", em.body(record, "filed"))
+    mark = {"MarkRepresentation": {"MarkReproduction": {
+        "WordMarkSpecification": {"MarkVerbalElementText": "NATIVE"}}}}
+    node.submit(em.outsider, "right.file", {
+        "office": "EM", "kind": "trademark", "applicants": [em.parties["outsider"]],
+        "classes": [9], "commitment": content_commitment("ab" * 16, mark),
+        "payment": {"amount": 85_000, "currency": "EUR"}})
+    assert node.ledger.store.record_ids("right/EM/trademark/") == [
+        "right/EM/trademark/000000001", "right/EM/trademark/000000002"]
+    assert em.right("000000001")["source"]["record"]["ApplicantBag"][0]["PersonFullName"] \
+        == "Someone"
+
+
 # -- the client's reading of records -------------------------------------------------
 
 

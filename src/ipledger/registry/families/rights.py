@@ -288,9 +288,13 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     counter_id = f"counter/{office}/{kind}"
     seq = (ctx.get(counter_id) or {"next": 1})["next"]
     assert rules.numbers is not None, "a supported kind has number formats"
-    number = rules.numbers.application.format(
-        seq, office=office, year=date_of_ms(ctx.time_ms).year)
-    ctx.put(counter_id, {"next": seq + 1})
+    while True:  # skip numbers already taken (e.g. by imported records)
+        number = rules.numbers.application.format(
+            seq, office=office, year=date_of_ms(ctx.time_ms).year)
+        seq += 1
+        if ctx.get(right_record(office, kind, number)) is None:
+            break
+    ctx.put(counter_id, {"next": seq})
     right["number"] = number
     _event(right, "file", transition.to_state, ctx, party, **({"paid": paid} if paid else {}))
     ctx.put(right_record(office, kind, number), right)
