@@ -15,7 +15,6 @@ test:  ## set up everything the suite needs, then lint, type-check and run every
 lint:
 	./scripts/bootstrap
 	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench || true
 	.venv/bin/mypy
 
 bench:  ## benchmarks, one JSON object per line (see DESIGN.md)
