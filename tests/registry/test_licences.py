@@ -514,3 +514,18 @@ def test_patent_licences_are_scoped_by_claims(node: Node) -> None:
         licence_record("US", "patent", number, "L2")))["history"]] == ["grant"]
     report = replay_register(node.ledger.store, node.ledger.origin)
     assert report.ok, report.problems
+
+
+def test_licences_end_when_the_right_ceases(lic: Licensing, node: Node) -> None:
+    lic.grant(lic.a, end="2040-12-31")
+    lic.grant(lic.b, type="non_exclusive", territory=["FR"])
+    # No renewal: window, grace, lapse, all from ledger time; the licences end with the right.
+    lic.office.tick("2037-03-23")
+    assert lic.office.right(lic.number)["state"] == "lapsed"
+    for licence_id in ("L1", "L2"):
+        record = lic.licence(licence_id)
+        assert record["status"] == "terminated"
+        assert record["history"][-1]["action"] == "right_ceased"
+        assert record["history"][-1]["reason"] == "the right is lapsed"
+        assert record.get("next_event") is None
+    lic.replays()

@@ -577,6 +577,18 @@ def _end_sublicences(ctx: EntryContext, licence: dict[str, Any], ended: str) -> 
         _end_sublicences(ctx, child, ended)
 
 
+def end_licences_of_right(ctx: EntryContext, right: dict[str, Any]) -> None:
+    """The right has ceased (lapsed, expired, surrendered...): its licences end with it."""
+    today = format_iso_date(_today(ctx))
+    office, kind, number = right["office"], right["kind"], right["number"]
+    for licence_id in right.get("licences", []):
+        record_id = licence_record(office, kind, number, licence_id)
+        licence = ctx.get(record_id)
+        if licence is not None and licence["status"] == ACTIVE:
+            _end(ctx, record_id, licence, TERMINATED, today, "right_ceased", None,
+                 reason=f"the right is {right['state']}")
+
+
 def terminate_licence(ctx: EntryContext, body: dict[str, Any]) -> None:
     office, kind, number = body["office"], body["kind"], body["number"]
     record_id = licence_record(office, kind, number, body["licence"])

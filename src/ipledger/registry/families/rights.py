@@ -23,6 +23,7 @@ from ipledger.registry.families.base import Rule
 from ipledger.registry.lifecycle import (
     ABSENT,
     GRANTED,
+    LIFE_STATUS,
     OPPOSITION_PERIOD,
     PUBLISHED,
     REGISTERED,
@@ -356,6 +357,7 @@ def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     _event(right, transition.action, transition.to_state, ctx, party,
            **({"paid": paid} if paid else {}),
            **({"attested": sorted(body["attest"])} if body.get("attest") else {}))
+    _end_licences_if_ceased(ctx, right)
     ctx.put(record_id, right)
     _schedule(ctx, right, profile)
 
@@ -381,6 +383,14 @@ def _apply_effects(ctx: EntryContext, right: dict[str, Any], transition: Transit
     if expiry is not None:
         d["expiry_date_computed"] = format_iso_date(expiry)
     right["state"] = transition.to_state
+
+
+def _end_licences_if_ceased(ctx: EntryContext, right: dict[str, Any]) -> None:
+    if LIFE_STATUS.get(right["state"]) == "ceased" and right.get("licences"):
+        # Imported here: the licence family builds on this one.
+        from ipledger.registry.families.licence import end_licences_of_right
+
+        end_licences_of_right(ctx, right)
 
 
 # -- automatic time events ----------------------------------------------------------
@@ -425,6 +435,7 @@ def apply_time_event(ctx: EntryContext, body: dict[str, Any]) -> None:
         dates = replace(dates)
     _apply_effects(ctx, right, transition, dates, rules)
     _event(right, transition.action, transition.to_state, ctx, None, reason=event["reason"])
+    _end_licences_if_ceased(ctx, right)
     right["next_event"] = None
     ctx.unschedule(event["due_ms"], record_id)
     ctx.put(record_id, right)
