@@ -447,3 +447,33 @@ def test_chain_of_title_exports_as_st96_assignments(office: Office, node: Node) 
     assert assignment["AssignorBag"][0]["PersonFullName"] == "Applicant"
     assert assignment["AssigneeBag"][0]["OrganizationStandardName"] == "Beta GmbH"
     assert record["ApplicantBag"][0]["OrganizationStandardName"] == "Beta GmbH"
+
+
+def test_merger_without_a_list_takes_every_live_right_from_the_owner_index(
+        office: Office, node: Node) -> None:
+    a = office.parties["applicant"]
+    _, b = party(node, "Beta GmbH")
+    first = file_trademark(office)
+    second = file_trademark(office)
+    withdrawn = file_trademark(office)
+    office.act(office.applicant, withdrawn, "withdraw")
+    store = node.ledger.store
+    assert store.record_ids(f"owned/{a}/") == [
+        f"owned/{a}/right/EM/trademark/{n}" for n in (first, second, withdrawn)]
+    node.clock.now_ms = ms("2027-01-04")
+    node.submit(office.registrar, "assignment.merger", {
+        "office": "EM", "from": a, "to": b, "executed": "2026-12-31", "document_sha256": DEED,
+        "payment": {"amount": 2 * EUR_RECORDAL, "currency": "EUR"}})
+    for number in (first, second):
+        assert office.right(number)["owners"] == [{"party": b, "share": [1, 1]}]
+    assert office.right(withdrawn)["owners"] == [{"party": a, "share": [1, 1]}]
+    # The index follows ownership.
+    assert store.record_ids(f"owned/{a}/") == [f"owned/{a}/right/EM/trademark/{withdrawn}"]
+    assert store.record_ids(f"owned/{b}/") == [
+        f"owned/{b}/right/EM/trademark/{n}" for n in (first, second)]
+    _, nobody = party(node, "Nobody")
+    err = node.refuse(office.registrar, "assignment.merger", {
+        "office": "EM", "from": nobody, "to": b, "executed": "2026-12-31",
+        "document_sha256": DEED})
+    assert (err.rule, err.pointer) == ("not-found", "/body/from")
+    check_replay(node)

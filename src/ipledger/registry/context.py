@@ -12,6 +12,7 @@ from ipledger.registry.records import (
     due_record,
     key_record,
     lookup_key,
+    owned_record,
     party_record,
     role_record,
 )
@@ -22,9 +23,23 @@ Reader = Callable[[str], bytes | None]
 class Overlay:
     """Records changed in this batch over the committed register."""
 
-    def __init__(self, read_committed: Reader) -> None:
+    def __init__(self, read_committed: Reader,
+                 list_committed: Callable[[str], list[str]] | None = None) -> None:
         self._read = read_committed
+        self._list = list_committed
         self.changes: dict[str, bytes | None] = {}
+
+    def ids(self, prefix: str, staged: Mapping[str, bytes | None] = {}) -> list[str]:
+        """Ids starting with ``prefix`` as this batch (and ``staged``) leave them, sorted."""
+        found = set(self._list(prefix)) if self._list is not None else set()
+        for changes in (self.changes, staged):
+            for record_id, value in changes.items():
+                if record_id.startswith(prefix):
+                    if value is None:
+                        found.discard(record_id)
+                    else:
+                        found.add(record_id)
+        return sorted(found)
 
     def get(self, record_id: str) -> dict[str, Any] | None:
         raw = self.changes[record_id] if record_id in self.changes else self._read(record_id)
@@ -57,8 +72,24 @@ class EntryContext:
         return self.overlay.get(record_id)
 
     def put(self, record_id: str, value: Mapping[str, Any]) -> None:
+        if record_id.startswith("right/"):
+            self._index_owners(record_id, value)
         self.staged[record_id] = canonicalize(value)
         self.keys.append(lookup_key(record_id))
+
+    def ids(self, prefix: str) -> list[str]:
+        """Record ids starting with ``prefix``, as they stand in this entry."""
+        return self.overlay.ids(prefix, self.staged)
+
+    def _index_owners(self, record_id: str, value: Mapping[str, Any]) -> None:
+        """Keep ``owned/<party>/<right id>``: which rights each party owns."""
+        before = self.get(record_id)
+        old = {o["party"] for o in before.get("owners", [])} if before else set()
+        new = {o["party"] for o in value.get("owners", [])}
+        for party in sorted(old - new):
+            self.staged[owned_record(party, record_id)] = None
+        for party in sorted(new - old):
+            self.staged[owned_record(party, record_id)] = b"{}"
 
     def delete(self, record_id: str) -> None:
         self.staged[record_id] = None

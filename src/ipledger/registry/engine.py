@@ -162,7 +162,7 @@ class RegistryBatch:
     def __init__(self, rules: RegistryRules, time_ms: int) -> None:
         self.rules = rules
         self.time_ms = time_ms
-        self.overlay = Overlay(rules.store.read_record)
+        self.overlay = Overlay(rules.store.read_record, rules.store.record_ids)
         self._added: list[str] = []  # due ids scheduled in this batch, sorted
 
     def due_entries(self) -> list[dict[str, Any]]:

@@ -35,6 +35,11 @@ def right_record(office: str, kind: str, number: str) -> str:
     return f"right/{office}/{kind}/{number}"
 
 
+def owned_record(party: str, right_record_id: str) -> str:
+    """Index entry: ``party`` owns (a share of) the right ``right_record_id``."""
+    return f"owned/{party}/{right_record_id}"
+
+
 DUE_PREFIX = "due/"
 
 

@@ -323,7 +323,21 @@ def record_merger(ctx: EntryContext, body: dict[str, Any]) -> None:
     ctx.require(party_record(target), "party", "/body/to")
     executed = _executed(ctx, body)
     changes: list[tuple[str, dict[str, Any], Fraction, int]] = []
-    for i, item in enumerate(body["rights"]):
+    if "rights" in body:
+        listed = body["rights"]
+    else:  # every right of this office the merged party owns, from the owner index
+        prefix = f"owned/{source}/right/{office}/"
+        listed = []
+        for owned in ctx.ids(prefix):
+            right_id = owned.removeprefix(f"owned/{source}/")
+            right = ctx.get(right_id)
+            if right is not None and right["state"] not in ENDED_STATES:  # ended: unchanged
+                kind, number = owned.removeprefix(prefix).split("/", 1)
+                listed.append({"kind": kind, "number": number})
+        if not listed:
+            raise Rejection("not-found", f"{source} owns no right at office {office}",
+                            "/body/from", status=422)
+    for i, item in enumerate(listed):
         where = f"/body/rights/{i}"
         record_id, right = _live_right(ctx, office, item["kind"], item["number"], where)
         held = _shares(right).get(source)
@@ -416,7 +430,7 @@ RULES = {
     "assignment.merger": Rule({
         "office": _OFFICE,
         "from": Field(str, check=_PARTY), "to": Field(str, check=_PARTY),
-        "rights": Field(list, check=_right_list),
+        "rights": Field(list, required=False, check=_right_list),
         "executed": Field(str, check=_iso_date),
         "document_sha256": Field(str, check=_HEX64),
         "payment": _PAYMENT,
