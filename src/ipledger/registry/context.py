@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ipledger.codec import canonicalize, parse_json
+from ipledger.codec import canonicalize
 from ipledger.ledger import Rejection
 from ipledger.registry.records import (
     did_of,
@@ -28,6 +29,7 @@ class Overlay:
         self._read = read_committed
         self._list = list_committed
         self.changes: dict[str, bytes | None] = {}
+        self._committed: dict[str, bytes | None] = {}  # reads of this batch, by id
 
     def ids(self, prefix: str, staged: Mapping[str, bytes | None] = {}) -> list[str]:
         """Ids starting with ``prefix`` as this batch (and ``staged``) leave them, sorted."""
@@ -42,8 +44,20 @@ class Overlay:
         return sorted(found)
 
     def get(self, record_id: str) -> dict[str, Any] | None:
-        raw = self.changes[record_id] if record_id in self.changes else self._read(record_id)
-        return None if raw is None else dict(parse_json(raw))
+        if record_id in self.changes:
+            raw = self.changes[record_id]
+        elif record_id in self._committed:
+            raw = self._committed[record_id]
+        else:
+            raw = self._committed[record_id] = self._read(record_id)
+        return None if raw is None else _decode(raw)
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    # Records are the register's own canonical JSON (written by put); the strict parser's
+    # checks are for untrusted input. A tampered store is caught by replay and fsck.
+    value: dict[str, Any] = json.loads(raw)
+    return value
 
 
 class EntryContext:
@@ -68,7 +82,7 @@ class EntryContext:
     def get(self, record_id: str) -> dict[str, Any] | None:
         if record_id in self.staged:
             raw = self.staged[record_id]
-            return None if raw is None else dict(parse_json(raw))
+            return None if raw is None else _decode(raw)
         return self.overlay.get(record_id)
 
     def put(self, record_id: str, value: Mapping[str, Any]) -> None:
