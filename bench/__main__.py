@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import ingest, ingest_http, proofs, registry_bench, state_proofs
+from bench import extract_bulk, ingest, ingest_http, proofs, registry_bench, state_proofs
 from bench.common import emit, note
 from ipledger.identity import ed25519_verify_ceiling
 
@@ -24,6 +24,8 @@ def main() -> None:
     state_proofs.main()
     note("registry_ingest, import_st96, extract")
     registry_bench.run(ceiling)
+    note("extract_1m (register of 1,000,000 rights, bulk-loaded)")
+    extract_bulk.run()
 
 
 if __name__ == "__main__":
