@@ -22,7 +22,7 @@ from ipledger.identity import (
 from ipledger.ledger import ReceiptError, make_envelope, verify_receipt
 from ipledger.log import Checkpoint
 from ipledger.node import NodeConfig, NodeError, init_node, open_ledger
-from ipledger.services.evidence import STAMP_TYPE, file_sha256, stamp_body
+from ipledger.services.evidence import STAMP_TYPE, file_sha256
 
 CONFIG_HOME = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
 DEFAULT_KEY = CONFIG_HOME / "ipledger" / "stamper.key"
@@ -92,16 +92,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ledger = open_ledger(data)
     try:
         if ledger.store.tree_size() == 0:
-            key_path = data / "keys" / "demo-stamper.key"
-            key = read_private_key(key_path) if key_path.exists() else SigningKey.generate()
-            if not key_path.exists():
-                write_private_key(key_path, key)
-            samples = sorted((Path(__file__).parent / "samples").iterdir())
-            raws = [canonicalize(make_envelope(key, ledger.origin, STAMP_TYPE, stamp_body(p)))
-                    for p in samples]
-            for fut in ledger.submit_many(raws):
-                fut.result(timeout=30)
-            print(f"stamped {len(samples)} sample documents into {data}", file=sys.stderr)
+            from ipledger.demo import seed
+
+            print(seed(ledger, data), file=sys.stderr)
     finally:
         ledger.close()
     print(f"serving at http://{args.host}:{args.port}/", file=sys.stderr)

@@ -168,3 +168,30 @@ def test_replay_rebuilds_the_register(tmp_path: Path, capsys) -> None:
     db.close()
     assert main(["replay", "--data", str(data)]) == 1
     assert "DIFFERENCE state root after entry 1" in capsys.readouterr().out
+
+
+def test_demo_seed_builds_a_register_the_front_page_shows(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from ipledger.api.app import create_app
+    from ipledger.demo import seed
+    from ipledger.node import init_node, open_ledger
+
+    data = tmp_path / "demo"
+    init_node(data, ORIGIN)
+    ledger = open_ledger(data, validation_processes=False)
+    try:
+        summary = seed(ledger, data)
+        assert "2 published trademarks" in summary
+        ledger.wait_for_checkpoint(ledger.store.tree_size(), timeout=10)
+        with TestClient(create_app(ledger)) as client:
+            page = client.get("/").text
+            assert "AURORA BREW" in page
+            assert "HARBOUR LIGHT" in page
+            assert "opposition_period" in page
+            xml = client.get("/v1/rights/EM/trademark/000000001.xml")
+            assert xml.status_code == 200
+            assert b"AURORA BREW" in xml.content
+    finally:
+        ledger.close()
+        ledger.store.close()

@@ -17,6 +17,41 @@ from ipledger.ledger import Ledger
 
 RECENT = 25
 
+def _right_row(right: dict[str, Any]) -> str:
+    base = f"/v1/rights/{right['office']}/{right['kind']}/{right['number']}"
+    data = right.get("data", {})
+    name = (data.get("MarkRepresentation", {}).get("MarkReproduction", {})
+            .get("WordMarkSpecification", {}).get("MarkVerbalElementText")
+            or data.get("InventionTitle") or data.get("DesignTitle") or "")
+    return (
+        f"<tr><td>{escape(right['office'])}</td><td>{escape(right['kind'])}</td>"
+        f"<td><a href='{base}'>{escape(right['number'])}</a></td><td>{escape(name)}</td>"
+        f"<td>{escape(right['state'])}</td>"
+        f"<td><a href='{base}.xml'>ST.96</a> · <a href='{base}/extract'>extract</a></td></tr>"
+    )
+
+
+def published_rights(ledger: Ledger, limit: int = RECENT) -> list[dict[str, Any]]:
+    """Published rights (content disclosed), newest record ids last; never unpublished ones."""
+    out = []
+    for record_id in ledger.store.record_ids("right/")[-limit * 4:]:
+        raw = ledger.store.read_record(record_id)
+        right = json.loads(raw) if raw else None
+        if right is not None and "data" in right:
+            out.append(right)
+    return out[-limit:]
+
+
+def _detail(body: dict[str, Any]) -> str:
+    """A short, public summary of an entry's body (entries hold no confidential content)."""
+    if "sha256" in body:
+        media = f" ({escape(str(body['media_type']))})" if "media_type" in body else ""
+        return f"<code>{escape(str(body['sha256'])[:16])}…</code>{media}"
+    parts = [str(body[k]) for k in ("office", "kind", "number", "action", "name", "role")
+             if isinstance(body.get(k), str)]
+    return escape(" ".join(parts))
+
+
 def _row(entry: dict[str, Any]) -> str:
     seq = entry.get("seq", {})
     body = entry.get("body", {})
@@ -24,8 +59,7 @@ def _row(entry: dict[str, Any]) -> str:
     return (
         f"<tr><td><a href='/v1/entries/{index}'>{index}</a></td>"
         f"<td>{escape(str(seq.get('time', '')))}</td><td>{escape(str(entry.get('type')))}</td>"
-        f"<td><code>{escape(str(body.get('sha256', ''))[:16])}…</code></td>"
-        f"<td>{escape(str(body.get('media_type', '')))}</td>"
+        f"<td>{_detail(body)}</td>"
         f"<td><a href='/v1/entries/{index}/receipt'>receipt</a></td></tr>"
     )
 
@@ -37,6 +71,9 @@ async def front_page(request: Request) -> Response:
     start = max(0, size - RECENT)
     raw = await asyncio.to_thread(ledger.entries, start, size)
     rows = "".join(_row(json.loads(e)) for e in reversed(raw))
+    rights = await asyncio.to_thread(published_rights, ledger)
+    right_rows = "".join(_right_row(r) for r in rights) or (
+        "<tr><td colspan='6' class='muted'>No published rights yet.</td></tr>")
     html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ipledger · {escape(ledger.origin)}</title>
@@ -49,8 +86,11 @@ async def front_page(request: Request) -> Response:
 <p id="result" role="status"></p>
 <h2>Latest signed checkpoint</h2><pre>{escape(checkpoint.note)}</pre>
 <p>Verifier key: <code>{escape(ledger.verifier_key)}</code></p>
+<h2>Published rights</h2>
+<table><thead><tr><th>office</th><th>kind</th><th>number</th><th>name / title</th>
+<th>status</th><th></th></tr></thead><tbody>{right_rows}</tbody></table>
 <h2>Recent entries</h2>
-<table><thead><tr><th>#</th><th>ledger time</th><th>type</th><th>SHA-256</th><th>media type</th>
+<table><thead><tr><th>#</th><th>ledger time</th><th>type</th><th>detail</th>
 <th></th></tr></thead><tbody>{rows}</tbody></table>
 <p class="muted">APIs: <a href="/openapi.json">OpenAPI</a> · <a href="/tlog/checkpoint">tlog
 checkpoint</a> · <a href="/v1/log">log info</a></p>
