@@ -30,7 +30,7 @@ Mapping (register -> ST.96):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -38,6 +38,10 @@ from lxml import etree  # type: ignore[import-untyped]
 from ipledger.standards.errors import StandardsError
 from ipledger.standards.st3 import validate_st3
 from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml, validate_st96
+from ipledger.standards.st96.xmlnav import child as _kid
+from ipledger.standards.st96.xmlnav import children as _kids
+from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import text_at as _get
 
 __all__ = [
     "DESIGN_NS",
@@ -168,37 +172,12 @@ def _party_leading(parent: etree._Element, party: Mapping[str, Any]) -> None:
             _sub(parent, _c(key), party[key])
 
 
-def _serialize(root: etree._Element) -> bytes:
-    body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
-def _local(el: etree._Element) -> str:
-    return str(etree.QName(el).localname)
 
 
-def _kids(el: etree._Element | None, name: str) -> Iterator[etree._Element]:
-    if el is None:
-        return
-    for child in el:
-        if isinstance(child.tag, str) and _local(child) == name:
-            yield child
 
 
-def _kid(el: etree._Element | None, *path: str) -> etree._Element | None:
-    for name in path:
-        el = next(_kids(el, name), None)
-        if el is None:
-            return None
-    return el
-
-
-def _get(el: etree._Element | None, *path: str) -> str | None:
-    """The text of the element at ``path`` as written (``None`` when absent)."""
-    found = _kid(el, *path)
-    if found is None:
-        return None
-    return "".join(found.itertext())
 
 
 def _need(el: etree._Element, *path: str) -> str:
@@ -334,7 +313,7 @@ def design_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> b
     root = design_to_st96_element(record)
     if validate:
         validate_st96(root, DESIGN_SCHEMA)
-    return _serialize(root)
+    return serialize(root)
 
 
 # --------------------------------------------------------------------------- import

@@ -55,6 +55,11 @@ from ipledger.standards.ipc import validate_ipc
 from ipledger.standards.st3 import validate_st3
 from ipledger.standards.st96.model import validate_trademark_json
 from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml, validate_st96
+from ipledger.standards.st96.xmlnav import child as _kid
+from ipledger.standards.st96.xmlnav import children as _kids
+from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import text as _val
+from ipledger.standards.st96.xmlnav import text_at as _get
 
 __all__ = [
     "PATENT_KINDS",
@@ -315,42 +320,20 @@ def patent_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> b
     root = patent_to_st96_element(record)
     if validate:
         validate_st96(root, _SCHEMA)
-    body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+    return serialize(root)
 
 
 # --------------------------------------------------------------------------- import
 
 
-def _local(el: etree._Element) -> str:
-    return str(etree.QName(el).localname)
 
 
-def _kids(el: etree._Element | None, name: str) -> Iterator[etree._Element]:
-    if el is None:
-        return
-    for child in el:
-        if isinstance(child.tag, str) and _local(child) == name:
-            yield child
 
 
-def _kid(el: etree._Element | None, *path: str) -> etree._Element | None:
-    for name in path:
-        el = next(_kids(el, name), None)
-        if el is None:
-            return None
-    return el
 
 
-def _val(el: etree._Element | None) -> str | None:
-    if el is None:
-        return None
-    text = " ".join("".join(el.itertext()).split())
-    return text or None
 
 
-def _get(el: etree._Element | None, *path: str) -> str | None:
-    return _val(_kid(el, *path))
 
 
 def _where(el: etree._Element | None) -> str:

@@ -13,7 +13,7 @@ local name, so prefixes and the Common/Trademark namespace split do not matter.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, cast
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -29,6 +29,12 @@ from ipledger.standards.st96.model import (
     validate_trademark_json,
 )
 from ipledger.standards.st96.schema import COM_NS, TMK_NS, parse_xml, validate_st96
+from ipledger.standards.st96.xmlnav import child as _kid
+from ipledger.standards.st96.xmlnav import children as _kids
+from ipledger.standards.st96.xmlnav import local_name as _local
+from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import text as _val
+from ipledger.standards.st96.xmlnav import text_at as _get
 
 __all__ = [
     "TRADEMARK_NAMESPACES",
@@ -198,11 +204,6 @@ def trademark_to_st96_element(record: TrademarkJSON, office: str) -> etree._Elem
     return tm
 
 
-def _serialize(root: etree._Element) -> bytes:
-    body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
-
-
 def trademark_to_st96_xml(record: TrademarkJSON, office: str, *, validate: bool = True) -> bytes:
     """ST.96 V6_0 ``tmk:Trademark`` XML for ``record``, checked against ``Trademark_V6_0.xsd``.
 
@@ -212,7 +213,7 @@ def trademark_to_st96_xml(record: TrademarkJSON, office: str, *, validate: bool 
     root = trademark_to_st96_element(record, office)
     if validate:
         validate_st96(root, _SCHEMA)
-    return _serialize(root)
+    return serialize(root)
 
 
 def trademarks_to_st96_xml(
@@ -229,7 +230,7 @@ def trademarks_to_st96_xml(
             raise StandardsError(exc.rule, exc.detail, f"/{i}{exc.pointer}") from None
     if validate:
         validate_st96(bag, _SCHEMA)
-    return _serialize(bag)
+    return serialize(bag)
 
 
 # --------------------------------------------------------------------------- import
@@ -237,36 +238,14 @@ def trademarks_to_st96_xml(
 _TZ_SUFFIX = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 
 
-def _local(el: etree._Element) -> str:
-    return str(etree.QName(el).localname)
 
 
-def _kids(el: etree._Element | None, name: str) -> Iterator[etree._Element]:
-    if el is None:
-        return
-    for child in el:
-        if isinstance(child.tag, str) and _local(child) == name:
-            yield child
 
 
-def _kid(el: etree._Element | None, *path: str) -> etree._Element | None:
-    for name in path:
-        el = next(_kids(el, name), None)
-        if el is None:
-            return None
-    return el
 
 
-def _val(el: etree._Element | None) -> str | None:
-    """Whitespace-collapsed text of ``el`` (``None`` when absent or blank)."""
-    if el is None:
-        return None
-    text = " ".join("".join(el.itertext()).split())
-    return text or None
 
 
-def _get(el: etree._Element | None, *path: str) -> str | None:
-    return _val(_kid(el, *path))
 
 
 def _date_of(el: etree._Element | None, *path: str) -> str | None:
