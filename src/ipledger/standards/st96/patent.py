@@ -58,6 +58,7 @@ from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml, vali
 from ipledger.standards.st96.xmlnav import child as _kid
 from ipledger.standards.st96.xmlnav import children as _kids
 from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import sub_element as _sub
 from ipledger.standards.st96.xmlnav import text as _val
 from ipledger.standards.st96.xmlnav import text_at as _get
 
@@ -236,14 +237,6 @@ def _c(name: str) -> str:
 def _p(name: str) -> str:
     return f"{{{PAT_NS}}}{name}"
 
-
-def _sub(
-    parent: etree._Element, tag: str, text: str | None = None, **attrib: str
-) -> etree._Element:
-    el = etree.SubElement(parent, tag, {_c(k): v for k, v in attrib.items()})
-    if text is not None:
-        el.text = text
-    return el
 
 
 def _applicant(parent: etree._Element, party: Mapping[str, Any], seq: int) -> None:

@@ -1,10 +1,12 @@
-"""Namespace-agnostic navigation of ST.96 XML (offices publish several namespace versions)."""
+"""Building ST.96 XML, and reading it namespace-agnostically (offices publish several versions)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from lxml import etree  # type: ignore[import-untyped]
+
+from ipledger.standards.st96.schema import COM_NS
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -47,3 +49,18 @@ def serialize(root: etree._Element) -> bytes:
     """UTF-8 XML with a declaration; deterministic for the same tree."""
     body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
     return XML_DECLARATION + body
+
+
+def common(name: str) -> str:
+    """The Clark name of an ST.96 Common element or attribute."""
+    return f"{{{COM_NS}}}{name}"
+
+
+def sub_element(
+    parent: etree._Element, tag: str, text: str | None = None, **attrib: str
+) -> etree._Element:
+    """Append ``tag`` under ``parent`` with optional text and ``com:``-namespaced attributes."""
+    el = etree.SubElement(parent, tag, {common(k): v for k, v in attrib.items()})
+    if text is not None:
+        el.text = text
+    return el
