@@ -63,6 +63,8 @@ MATRIX: dict[str, tuple[Callable[[Scenario], dict[str, Any]], set[str]]] = {
                               "payment": {"amount": 85_000, "currency": "EUR"}}, {"applicant"}),
     "right.disclose": (lambda s: right(s, data=MARK, salt=SALT),
                        {"registrar", "examiner", "applicant"}),
+    "right.add_document": (lambda s: right(s, sha256="ab" * 32, media_type="application/pdf"),
+                           {"registrar", "examiner", "applicant"}),
     "right.act/check_formalities": (lambda s: right(s, action="check_formalities"),
                                     {"registrar", "examiner"}),
     "right.act/withdraw": (lambda s: right(s, action="withdraw"), {"applicant"}),

@@ -295,3 +295,29 @@ def test_confidential_until_published(office: Office, node: Node) -> None:
         node.ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
         public = client.get(url).json()
         assert public["record"]["data"] == MARK
+
+
+def test_documents_are_filed_as_hashes(office: Office, node: Node) -> None:
+    number = file_trademark(office, disclose=False)
+    doc = {"office": "EM", "kind": "trademark", "number": number, "sha256": "ab" * 32,
+           "media_type": "image/png", "title": "Mark representation",
+           "category": "representation"}
+    node.submit(office.applicant, "right.add_document", doc)
+    node.submit(office.examiner, "right.add_document",
+                {**doc, "sha256": "cd" * 32, "media_type": "application/pdf",
+                 "category": "decision", "title": "Formalities report"})
+    documents = office.right(number)["documents"]
+    assert [(d["sha256"][:4], d["media_type"], d["category"]) for d in documents] == [
+        ("abab", "image/png", "representation"), ("cdcd", "application/pdf", "decision")]
+    assert documents[0]["date"] == "2026-09-21"
+    assert node.refuse(office.applicant, "right.add_document", doc).rule == "already-exists"
+    outsider = SigningKey.generate()
+    node.submit(outsider, "party.register", {"name": "Outsider", "country": "FR",
+                                             "kind": "legal"})
+    err = node.refuse(outsider, "right.add_document", {**doc, "sha256": "ef" * 32})
+    assert (err.rule, err.status) == ("not-authorized", 403)
+    err = node.refuse(office.applicant, "right.add_document",
+                      {**doc, "sha256": "ef" * 32, "media_type": "png"})
+    assert (err.rule, err.pointer) == ("invalid-value", "/body/media_type")
+    report = replay_register(node.ledger.store, node.ledger.origin)
+    assert report.ok, report.problems

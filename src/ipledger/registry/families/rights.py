@@ -39,7 +39,7 @@ from ipledger.registry.lifecycle import (
 from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
 from ipledger.registry.records import office_record, party_record, right_record
 from ipledger.registry.right_data import check_right_data
-from ipledger.registry.schema import Field, check_object, one_of, pattern, standard
+from ipledger.registry.schema import Field, check_object, one_of, pattern, standard, text
 from ipledger.registry.st96_export import TRADEMARK_DATA_KEYS, trademark_record
 from ipledger.standards.errors import StandardsError
 from ipledger.standards.nice import validate_nice_class
@@ -338,6 +338,25 @@ def _check_trademark_data(ctx: EntryContext, right: dict[str, Any],
         raise Rejection(exc.rule, exc.detail, "/body/data" + exc.pointer, status=422) from None
 
 
+def add_document(ctx: EntryContext, body: dict[str, Any]) -> None:
+    """Attach a document (its SHA-256 and media type; the file stays off the ledger)."""
+    office, kind, number = body["office"], body["kind"], body["number"]
+    record_id = right_record(office, kind, number)
+    right = ctx.require(record_id, "right", "/body/number")
+    party, roles = _roles(ctx, right, body, office)
+    if not roles & {"owner", "applicant", "representative", *STAFF}:
+        raise Rejection("not-authorized", "documents are filed by the applicant or owner, a "
+                        "representative, or office staff", "/actor", status=403)
+    documents = right.get("documents", [])
+    if any(d["sha256"] == body["sha256"] for d in documents):
+        raise Rejection("already-exists", "this document is already on the file",
+                        "/body/sha256", status=409)
+    document = {k: body[k] for k in ("sha256", "media_type", "title", "category") if k in body}
+    right["documents"] = [*documents, {**document, "index": ctx.index, "by": party,
+                                       "date": format_iso_date(date_of_ms(ctx.time_ms))}]
+    ctx.put(record_id, right)
+
+
 def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     office, kind, number = body["office"], body["kind"], body["number"]
     record_id = right_record(office, kind, number)
@@ -468,6 +487,20 @@ RULES = {
         "data": {"MarkRepresentation": {"MarkFeatureCategory": "Word", "MarkReproduction": {
             "WordMarkSpecification": {"MarkVerbalElementText": "AURORA BREW"}}},
             "GoodsServicesBag": [{"ClassNumber": 30, "GoodsServicesDescriptionText": "Coffee"}]}}),
+    "right.add_document": Rule({
+        **_RIGHT_ID, "sha256": Field(str, check=_HEX64),
+        "media_type": Field(str, check=pattern(
+            r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}",
+            "an RFC 6838 type/subtype")),
+        "title": Field(str, required=False, check=text(300)),
+        "category": Field(str, required=False, check=one_of(
+            "application", "representation", "specification", "claims", "drawings",
+            "priority_document", "evidence", "decision", "correspondence", "other")),
+    }, add_document, "Attach a document to a right: its SHA-256 and media type (the file "
+       "stays off the ledger, e.g. in the office's document store).", {
+        "office": "EM", "kind": "trademark", "number": "000000001",
+        "sha256": "9f2c" * 16, "media_type": "image/png", "title": "Mark representation",
+        "category": "representation"}),
     "right.act": Rule({
         **_RIGHT_ID, "action": Field(str, check=pattern(r"[a-z_]{1,40}", "an action name")),
         "payment": Field(dict, required=False, check=_payment),
