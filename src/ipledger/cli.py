@@ -55,8 +55,22 @@ def _load_or_create_key(path: Path | None) -> SigningKey:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    vkey = init_node(Path(args.data), args.origin)
+    from ipledger.standards.st3 import is_st3_country
+
+    data = Path(args.data)
+    if args.office and not args.country and not is_st3_country(args.office):
+        return _fail(f"{args.office} is not a country: give the registrar's --country", 2)
+    vkey = init_node(data, args.origin)
     print(f"initialised {args.data} for ledger {args.origin}\nverifier key: {vkey}")
+    if args.office:
+        from ipledger.services.st96_import import bootstrap_office
+
+        key_path = data / "keys" / "registrar.key"
+        registrar = SigningKey.generate()
+        write_private_key(key_path, registrar)
+        bootstrap_office(data, args.office, args.profile, registrar, country=args.country)
+        print(f"office {args.office} ({args.profile} profile) admitted; its registrar's key "
+              f"is {key_path} ({did_key(registrar.public_key)})")
     return 0
 
 
@@ -313,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a node: keys, log.vkey, empty store")
     p.add_argument("--data", required=True, help="data directory")
     p.add_argument("--origin", required=True, help="the log's origin (checkpoint first line)")
+    p.add_argument("--office", help="also admit this office (ST.3 code) and make a registrar "
+                   "key for it at DATA/keys/registrar.key")
+    p.add_argument("--profile", default="generic",
+                   help="the office's profile (generic, euipo, uspto or a TOML file)")
+    p.add_argument("--country", help="the registrar's ST.3 country (default: the office's)")
     p.set_defaults(func=cmd_init)
 
     def serve_args(p: argparse.ArgumentParser) -> None:

@@ -195,3 +195,27 @@ def test_demo_seed_builds_a_register_the_front_page_shows(tmp_path: Path) -> Non
     finally:
         ledger.close()
         ledger.store.close()
+
+
+def test_init_can_admit_the_nodes_own_office_with_a_registrar_key(tmp_path: Path,
+                                                                 capsys) -> None:
+    from ipledger.codec import parse_json
+    from ipledger.identity import did_key_url
+    from ipledger.registry.records import party_id_for
+    from ipledger.storage.sqlite import SQLiteStore
+
+    data = tmp_path / "node"
+    assert main(["init", "--data", str(data), "--origin", ORIGIN, "--office", "EM",
+                 "--profile", "euipo"]) == 2  # EM is an organisation: whose country?
+    assert main(["init", "--data", str(data), "--origin", ORIGIN, "--office", "EM",
+                 "--profile", "euipo", "--country", "ES"]) == 0
+    key_path = data / "keys" / "registrar.key"
+    assert str(key_path) in capsys.readouterr().out
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    registrar = party_id_for(did_key_url(read_private_key(key_path).public_key))
+    store = SQLiteStore(data / "ledger.sqlite")
+    try:
+        assert parse_json(store.read_record("office/EM"))["profile"] == "euipo"
+        assert "registrar" in parse_json(store.read_record(f"role/EM/{registrar}"))["roles"]
+    finally:
+        store.close()
