@@ -164,8 +164,11 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.path == "extract":
         return cmd_verify_extract(args)
+    if args.path == "receipt":
+        return cmd_verify_receipt(args)
     if args.file is not None:
-        return _fail("usage: ipledger verify PATH --vkey VKEY | verify extract FILE --vkey VKEY", 2)
+        return _fail("usage: ipledger verify PATH --vkey VKEY | verify extract FILE --vkey VKEY "
+                     "| verify receipt FILE --vkey VKEY", 2)
     path = Path(args.path)
     receipt_path = Path(args.receipt) if args.receipt else Path(f"{path}.receipt.json")
     try:
@@ -193,6 +196,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"OK {path}: SHA-256 {actual} recorded as entry {verified.index} of "
           f"{verified.checkpoint.origin} at ledger time {entry['seq']['time']}, "
           f"signed by {entry['actor'].split('#')[0]}; proven in the checkpoint of size "
+          f"{verified.checkpoint.tree_size}")
+    return 0
+
+
+def cmd_verify_receipt(args: argparse.Namespace) -> int:
+    """Any entry's receipt (e.g. from ``submit --receipt``), checked offline."""
+    if args.file is None:
+        return _fail("usage: ipledger verify receipt FILE --vkey VKEY", 2)
+    try:
+        verifier = _load_vkey(args.vkey)
+        verified = verify_receipt(parse_json(Path(args.file).read_bytes()), [verifier])
+    except (OSError, ValueError) as exc:
+        step = exc.step if isinstance(exc, ReceiptError) else "input"
+        print(f"FAILED {args.file}: {step}: {getattr(exc, 'detail', exc)}")
+        return 1
+    entry = verified.entry
+    print(f"OK {args.file}: {entry['type']} by {str(entry['actor']).split('#')[0]} is entry "
+          f"{verified.index} of {verified.checkpoint.origin} at ledger time "
+          f"{entry['seq']['time']}; proven in the checkpoint of size "
           f"{verified.checkpoint.tree_size}")
     return 0
 
@@ -376,8 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("verify", help="check a file against its receipt (or an extract), offline")
-    p.add_argument("path", metavar="PATH", help="the stamped file, or the word 'extract'")
-    p.add_argument("file", nargs="?", metavar="FILE", help="with 'extract': the extract file")
+    p.add_argument("path", metavar="PATH",
+                   help="the stamped file, or the word 'extract' or 'receipt'")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="with 'extract' or 'receipt': the document to check")
     p.add_argument("--receipt", help="receipt file (default PATH.receipt.json)")
     p.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it")
     p.set_defaults(func=cmd_verify)

@@ -19,10 +19,19 @@ def test_submit_any_entry_type_and_verify_its_extract(tmp_path: Path) -> None:
     with NodeProcess(tmp_path / "node") as node:
         key = tmp_path / "aurora.key"
         ipledger("keygen", "--out", str(key))
+        receipt = tmp_path / "party.receipt.json"
         done = ipledger("submit", "party.register", "--node", node.url, "--key", str(key),
                         "--body", '{"name": "Aurora Brew GmbH", "country": "DE", '
-                        '"kind": "legal"}')
+                        '"kind": "legal"}', "--receipt", str(receipt))
         assert done.stdout.startswith("OK party.register recorded as entry 0"), done.stdout
+        checked = ipledger("verify", "receipt", str(receipt), "--vkey", node.vkey)
+        assert checked.stdout.startswith(f"OK {receipt}: party.register by did:key:"), checked
+        tampered = json.loads(receipt.read_text())
+        tampered["entry"]["body"]["name"] = "Someone Else"
+        receipt.write_text(json.dumps(tampered))
+        failed = ipledger("verify", "receipt", str(receipt), "--vkey", node.vkey, check=False)
+        assert failed.returncode == 1
+        assert "inclusion-proof" in failed.stdout
         refused = ipledger("submit", "party.register", "--node", node.url, "--key", str(key),
                            "--body", '{"name": "X", "country": "ZZ", "kind": "legal"}',
                            check=False)
