@@ -6,9 +6,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ipledger.codec import canonicalize, parse_json
 from ipledger.identity import (
@@ -19,7 +19,7 @@ from ipledger.identity import (
     read_private_key,
     write_private_key,
 )
-from ipledger.ledger import ReceiptError, make_envelope, verify_receipt
+from ipledger.ledger import make_envelope, verify_receipt
 from ipledger.log import Checkpoint
 from ipledger.node import NodeConfig, NodeError, init_node, open_ledger
 from ipledger.services.evidence import STAMP_TYPE, file_sha256
@@ -49,6 +49,9 @@ def _load_or_create_key(path: Path | None) -> SigningKey:
         print(f"created a signing key at {key_path} ({did_key(key.public_key)})", file=sys.stderr)
         return key
     return read_private_key(key_path)
+
+
+T = TypeVar("T")
 
 
 # -- commands ----------------------------------------------------------------------
@@ -161,6 +164,17 @@ def cmd_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checked_offline(label: object, document: Path, vkey: str,
+                     verify: Callable[[Any, list[NoteVerifier]], T]) -> T | None:
+    """Run an offline check of ``document``; print the failing step and return None on failure."""
+    try:
+        return verify(parse_json(document.read_bytes()), [_load_vkey(vkey)])
+    except (OSError, ValueError) as exc:
+        step = getattr(exc, "step", "input")
+        print(f"FAILED {label}: {step}: {getattr(exc, 'detail', exc)}")
+        return None
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.path == "extract":
         return cmd_verify_extract(args)
@@ -171,13 +185,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                      "| verify receipt FILE --vkey VKEY", 2)
     path = Path(args.path)
     receipt_path = Path(args.receipt) if args.receipt else Path(f"{path}.receipt.json")
-    try:
-        verifier = _load_vkey(args.vkey)
-        receipt = parse_json(receipt_path.read_bytes())
-        verified = verify_receipt(receipt, [verifier])
-    except (OSError, ValueError) as exc:
-        step = exc.step if isinstance(exc, ReceiptError) else "input"
-        print(f"FAILED {path}: {step}: {exc if not isinstance(exc, ReceiptError) else exc.detail}")
+    verified = _checked_offline(path, receipt_path, args.vkey, verify_receipt)
+    if verified is None:
         return 1
     entry = verified.entry
     if entry.get("type") != STAMP_TYPE:
@@ -204,12 +213,8 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
     """Any entry's receipt (e.g. from ``submit --receipt``), checked offline."""
     if args.file is None:
         return _fail("usage: ipledger verify receipt FILE --vkey VKEY", 2)
-    try:
-        verifier = _load_vkey(args.vkey)
-        verified = verify_receipt(parse_json(Path(args.file).read_bytes()), [verifier])
-    except (OSError, ValueError) as exc:
-        step = exc.step if isinstance(exc, ReceiptError) else "input"
-        print(f"FAILED {args.file}: {step}: {getattr(exc, 'detail', exc)}")
+    verified = _checked_offline(args.file, Path(args.file), args.vkey, verify_receipt)
+    if verified is None:
         return 1
     entry = verified.entry
     print(f"OK {args.file}: {entry['type']} by {str(entry['actor']).split('#')[0]} is entry "
@@ -220,17 +225,12 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_extract(args: argparse.Namespace) -> int:
-    from ipledger.registry.extract import ExtractError, verify_extract
+    from ipledger.registry.extract import verify_extract
 
     if args.file is None:
         return _fail("usage: ipledger verify extract FILE --vkey VKEY", 2)
-    try:
-        verifier = _load_vkey(args.vkey)
-        doc = parse_json(Path(args.file).read_bytes())
-        verified = verify_extract(doc, [verifier])
-    except (OSError, ValueError) as exc:
-        step = exc.step if isinstance(exc, ExtractError) else "input"
-        print(f"FAILED {args.file}: {step}: {getattr(exc, 'detail', exc)}")
+    verified = _checked_offline(args.file, Path(args.file), args.vkey, verify_extract)
+    if verified is None:
         return 1
     state = "exists" if verified.record is not None else "does not exist"
     print(f"OK {args.file}: {verified.record_id} {state} in {verified.checkpoint.origin} as of "

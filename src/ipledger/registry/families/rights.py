@@ -302,14 +302,26 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     _schedule(ctx, right, profile)
 
 
-def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
-    office, kind, number = body["office"], body["kind"], body["number"]
-    record_id = right_record(office, kind, number)
-    right = ctx.require(record_id, "right", "/body/number")
-    party, roles = _roles(ctx, right, body, office)
+def the_right(ctx: EntryContext, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The record id and value of the right a body names (office, kind, number)."""
+    record_id = right_record(body["office"], body["kind"], body["number"])
+    return record_id, ctx.require(record_id, "right", "/body/number")
+
+
+def _party_to_the_file(ctx: EntryContext, right: dict[str, Any], body: dict[str, Any],
+                       what: str) -> str:
+    """The acting party, if it is the applicant/owner, a representative or office staff."""
+    party, roles = _roles(ctx, right, body, body["office"])
     if not roles & {"owner", "applicant", "representative", *STAFF}:
-        raise Rejection("not-authorized", "only the applicant, a representative or office "
-                        "staff may disclose a filing", "/actor", status=403)
+        raise Rejection("not-authorized", f"only the applicant or owner, a representative or "
+                        f"office staff may {what}", "/actor", status=403)
+    return party
+
+
+def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
+    kind = body["kind"]
+    record_id, right = the_right(ctx, body)
+    party = _party_to_the_file(ctx, right, body, "disclose a filing")
     if "data" in right:
         raise Rejection("invalid-transition", "the content is already disclosed", "/body",
                         status=409)
@@ -340,13 +352,8 @@ def _check_trademark_data(ctx: EntryContext, right: dict[str, Any],
 
 def add_document(ctx: EntryContext, body: dict[str, Any]) -> None:
     """Attach a document (its SHA-256 and media type; the file stays off the ledger)."""
-    office, kind, number = body["office"], body["kind"], body["number"]
-    record_id = right_record(office, kind, number)
-    right = ctx.require(record_id, "right", "/body/number")
-    party, roles = _roles(ctx, right, body, office)
-    if not roles & {"owner", "applicant", "representative", *STAFF}:
-        raise Rejection("not-authorized", "documents are filed by the applicant or owner, a "
-                        "representative, or office staff", "/actor", status=403)
+    record_id, right = the_right(ctx, body)
+    party = _party_to_the_file(ctx, right, body, "file documents")
     documents = right.get("documents", [])
     if any(d["sha256"] == body["sha256"] for d in documents):
         raise Rejection("already-exists", "this document is already on the file",
@@ -358,9 +365,8 @@ def add_document(ctx: EntryContext, body: dict[str, Any]) -> None:
 
 
 def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
-    office, kind, number = body["office"], body["kind"], body["number"]
-    record_id = right_record(office, kind, number)
-    right = ctx.require(record_id, "right", "/body/number")
+    office, kind = body["office"], body["kind"]
+    record_id, right = the_right(ctx, body)
     profile = _office_profile(ctx, office)
     rules = profile.rules(kind)
     machine = _machine(profile, kind)
@@ -440,9 +446,8 @@ def _schedule(ctx: EntryContext, right: dict[str, Any], profile: OfficeProfile) 
 
 def apply_time_event(ctx: EntryContext, body: dict[str, Any]) -> None:
     """A system entry: the right's scheduled automatic event, now due."""
-    office, kind, number = body["office"], body["kind"], body["number"]
-    record_id = right_record(office, kind, number)
-    right = ctx.require(record_id, "right", "/body/number")
+    office, kind = body["office"], body["kind"]
+    record_id, right = the_right(ctx, body)
     profile = _office_profile(ctx, office)
     rules = profile.rules(kind)
     event = right.get("next_event")
