@@ -12,24 +12,24 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def local_name(el: etree._Element) -> str:
-    return str(etree.QName(el).localname)
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def children(el: etree._Element | None, name: str) -> Iterator[etree._Element]:
-    """Child elements of ``el`` with local name ``name``, in document order."""
+    """Child elements of ``el`` with local name ``name`` (any namespace), in document order."""
     if el is None:
-        return
-    for child in el:
-        if isinstance(child.tag, str) and local_name(child) == name:
-            yield child
+        return iter(())
+    # "{*}name" matches the local name in every namespace; lxml filters in C.
+    return el.iterchildren("{*}" + name)  # type: ignore[no-any-return]
 
 
 def child(el: etree._Element | None, *path: str) -> etree._Element | None:
     """The first element along ``path`` of local names, or None."""
     for name in path:
-        el = next(children(el, name), None)
         if el is None:
             return None
+        el = next(el.iterchildren("{*}" + name), None)
     return el
 
 
@@ -37,7 +37,8 @@ def text(el: etree._Element | None) -> str | None:
     """Whitespace-collapsed text of ``el`` (``None`` when absent or blank)."""
     if el is None:
         return None
-    value = " ".join("".join(el.itertext()).split())
+    raw = el.text if len(el) == 0 else "".join(el.itertext())
+    value = " ".join(raw.split()) if raw else ""
     return value or None
 
 
