@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 __all__ = [
     "MS_PER_DAY",
@@ -101,6 +102,7 @@ def start_of_day_ms(d: date) -> int:
     return (d.toordinal() - _EPOCH_ORDINAL) * MS_PER_DAY
 
 
+@lru_cache(maxsize=65_536)  # pure, and the register reads the same few dates again and again
 def parse_iso_date(text: str) -> date:
     """Parse exactly ``YYYY-MM-DD`` (ASCII digits, a real calendar date); else ValueError."""
     if not isinstance(text, str):
@@ -119,7 +121,7 @@ def parse_iso_date(text: str) -> date:
 
 def format_iso_date(d: date) -> str:
     """``YYYY-MM-DD`` with a four-digit year."""
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    return d.isoformat()  # always YYYY-MM-DD for a date (years 1..9999)
 
 
 @dataclass(frozen=True)

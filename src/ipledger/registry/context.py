@@ -53,6 +53,10 @@ class Overlay:
         return None if raw is None else _decode(raw)
 
 
+def _owner_parties(right: Mapping[str, Any]) -> set[str]:
+    return {o["party"] for o in right.get("owners", [])}
+
+
 def _decode(raw: bytes) -> dict[str, Any]:
     # Records are the register's own canonical JSON (written by put); the strict parser's
     # checks are for untrusted input. A tampered store is caught by replay and fsck.
@@ -76,6 +80,7 @@ class EntryContext:
         self.actor: str = entry["actor"]
         self.staged: dict[str, bytes | None] = {}
         self.keys: list[bytes] = []
+        self._owners: dict[str, set[str]] = {}  # right id -> owners as `owned/` indexes them
 
     # -- reading and writing records ------------------------------------------------
 
@@ -83,7 +88,11 @@ class EntryContext:
         if record_id in self.staged:
             raw = self.staged[record_id]
             return None if raw is None else _decode(raw)
-        return self.overlay.get(record_id)
+        value = self.overlay.get(record_id)
+        if value is not None and record_id.startswith("right/") \
+                and record_id not in self._owners:
+            self._owners[record_id] = _owner_parties(value)
+        return value
 
     def put(self, record_id: str, value: Mapping[str, Any]) -> None:
         if record_id.startswith("right/"):
@@ -97,15 +106,18 @@ class EntryContext:
 
     def _index_owners(self, record_id: str, value: Mapping[str, Any]) -> None:
         """Keep ``owned/<party>/<right id>``: which rights each party owns."""
-        before = self.get(record_id)
-        old = {o["party"] for o in before.get("owners", [])} if before else set()
-        new = {o["party"] for o in value.get("owners", [])}
+        old = self._owners.get(record_id)
+        if old is None:
+            before = self.get(record_id)
+            old = _owner_parties(before) if before else set()
+        new = self._owners[record_id] = _owner_parties(value)
         for party in sorted(old - new):
             self.staged[owned_record(party, record_id)] = None
         for party in sorted(new - old):
             self.staged[owned_record(party, record_id)] = b"{}"
 
     def delete(self, record_id: str) -> None:
+        self._owners.pop(record_id, None)
         self.staged[record_id] = None
 
     def schedule(self, due_ms: int, record_id: str, entry_type: str,

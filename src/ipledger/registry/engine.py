@@ -119,6 +119,17 @@ class RegistryRules:
         self.nodes = StoreNodes(store, committed_root)
         self.tree = StateTree(self.nodes)
         self.committed_version = self.nodes.latest_version()
+        # Records committed by recent batches (the next batches mostly touch them again).
+        self._recent: dict[str, bytes | None] = {}
+
+    RECENT_RECORDS = 200_000
+
+    def read_record(self, record_id: str) -> bytes | None:
+        """A committed record, from the recent-writes cache or the store."""
+        try:
+            return self._recent[record_id]
+        except KeyError:
+            return self.store.read_record(record_id)
 
     def handles(self, entry_type: str) -> bool:
         return entry_type.split(".", 1)[0] in FAMILIES
@@ -129,6 +140,9 @@ class RegistryRules:
 
     def committed(self, write: StateWrite) -> None:
         self.committed_version = self.nodes.latest_version()
+        if len(self._recent) + len(write.records) > self.RECENT_RECORDS:
+            self._recent.clear()
+        self._recent.update(write.records)
         for record_id, value in write.records.items():
             if not record_id.startswith(DUE_PREFIX):
                 continue
@@ -162,13 +176,18 @@ class RegistryBatch:
     def __init__(self, rules: RegistryRules, time_ms: int) -> None:
         self.rules = rules
         self.time_ms = time_ms
-        self.overlay = Overlay(rules.store.read_record, rules.store.record_ids)
+        self.overlay = Overlay(rules.read_record, rules.store.record_ids)
         self._added: list[str] = []  # due ids scheduled in this batch, sorted
+        # rules.schedule[:_consumed] are all deleted in this batch. Deleted ids stay
+        # deleted unless put again, and a put id is in _added, so the cursor only advances.
+        self._consumed = 0
 
     def due_entries(self) -> list[dict[str, Any]]:
         """The earliest scheduled automatic event, if it is due at this batch's time."""
-        changes = self.overlay.changes
-        first = next((d for d in self.rules.schedule if changes.get(d, b"") is not None), None)
+        changes, schedule = self.overlay.changes, self.rules.schedule
+        while self._consumed < len(schedule) and changes.get(schedule[self._consumed], b"") is None:
+            self._consumed += 1
+        first = schedule[self._consumed] if self._consumed < len(schedule) else None
         candidates = [d for d in (first, self._added[0] if self._added else None)
                       if d is not None]
         if not candidates:

@@ -303,8 +303,8 @@ def import_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     }
     if previous is not None and previous.get("next_event") is not None:
         right["next_event"] = previous["next_event"]  # so _schedule moves it
-    ctx.put(record_id, right)
     _schedule(ctx, right, profile)
+    ctx.put(record_id, right)
 
 
 RULES = {

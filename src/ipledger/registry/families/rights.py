@@ -298,8 +298,8 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     ctx.put(counter_id, {"next": seq})
     right["number"] = number
     _event(right, "file", transition.to_state, ctx, party, **({"paid": paid} if paid else {}))
-    ctx.put(right_record(office, kind, number), right)
     _schedule(ctx, right, profile)
+    ctx.put(right_record(office, kind, number), right)
 
 
 def the_right(ctx: EntryContext, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -383,8 +383,8 @@ def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
            **({"paid": paid} if paid else {}),
            **({"attested": sorted(body["attest"])} if body.get("attest") else {}))
     _end_licences_if_ceased(ctx, right)
-    ctx.put(record_id, right)
     _schedule(ctx, right, profile)
+    ctx.put(record_id, right)
 
 
 def _apply_effects(ctx: EntryContext, right: dict[str, Any], transition: Transition,
@@ -424,7 +424,10 @@ FAR_FUTURE_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z
 
 
 def _schedule(ctx: EntryContext, right: dict[str, Any], profile: OfficeProfile) -> None:
-    """Record when the right's next automatic event falls due (or that none is pending)."""
+    """Set when the right's next automatic event falls due (or that none is pending).
+
+    Updates ``right["next_event"]`` and the schedule; the caller puts the right afterwards.
+    """
     record_id = right_record(right["office"], right["kind"], right["number"])
     events = due_time_events(profile, right["kind"], right["state"], right_dates(right),
                              FAR_FUTURE_MS)
@@ -441,7 +444,6 @@ def _schedule(ctx: EntryContext, right: dict[str, Any], profile: OfficeProfile) 
                 "office": right["office"], "kind": right["kind"], "number": right["number"],
                 "action": nxt["action"], "due_ms": nxt["due_ms"]})
         right["next_event"] = nxt
-        ctx.put(record_id, right)
 
 
 def apply_time_event(ctx: EntryContext, body: dict[str, Any]) -> None:
@@ -462,8 +464,8 @@ def apply_time_event(ctx: EntryContext, body: dict[str, Any]) -> None:
     _end_licences_if_ceased(ctx, right)
     right["next_event"] = None
     ctx.unschedule(event["due_ms"], record_id)
-    ctx.put(record_id, right)
     _schedule(ctx, right, profile)
+    ctx.put(record_id, right)
 
 
 _RIGHT_ID = {
