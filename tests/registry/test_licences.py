@@ -170,6 +170,35 @@ def test_grant_refusals_say_why(lic: Licensing, node: Node) -> None:
     assert "licences" not in lic.office.right(lic.number)
 
 
+def test_the_territory_must_lie_where_the_right_has_effect(lic: Licensing, node: Node) -> None:
+    # An EU trade mark (office EM) has effect in the 27 EU member states, nowhere else.
+    for territory, bad in ((["DE", "US"], 1), (["CH"], 0), (["FR", "NO", "IT"], 1),
+                           (["EP"], 0), (["GB", "DE"], 0), (["BX"], 0)):
+        err = lic.refuse_grant(lic.a, territory=territory)
+        assert (err.rule, err.pointer, err.status) == (
+            "territory-outside-right", f"/body/territory/{bad}", 422)
+        assert territory[bad] in err.detail and "EM" in err.detail
+    assert "licences" not in lic.office.right(lic.number)
+    assert node.ledger.store.read_record(licence_record("EM", "trademark", lic.number,
+                                                        "L1")) is None
+    # Member states, or the office's own code for all of them, are accepted.
+    assert lic.grant(lic.a, territory=["DE", "AT", "GR"], end="2030-12-31",
+                     sublicensable=True) == "L1"
+    assert lic.grant(lic.b, type="non_exclusive", territory=["EM"], start="2031-01-01") == "L2"
+    # A sublicence is held to the right's territory too (before the parent's).
+    err = node.refuse(lic.a, "licence.sublicense", lic.sub_body("L1", lic.c, territory=[
+        "DE", "CH"]), endorsers=[lic.c])
+    assert (err.rule, err.pointer) == ("territory-outside-right", "/body/territory/1")
+    err = node.refuse(lic.a, "licence.sublicense", lic.sub_body("L1", lic.c, territory=[
+        "DE", "FR"]), endorsers=[lic.c])
+    assert (err.rule, err.pointer) == ("outside-parent", "/body/territory")
+    assert lic.licence("L1")["sublicences"] == []
+    node.submit(lic.a, "licence.sublicense", lic.sub_body("L1", lic.c, territory=["GR"],
+                                                          payment=FEE), endorsers=[lic.c])
+    assert lic.licence("L3")["territory"] == ["GR"]
+    lic.replays()
+
+
 def test_a_right_not_in_force_cannot_be_licensed(node: Node) -> None:
     lic = Licensing(node)
     pending = file_trademark(lic.office)
@@ -502,6 +531,12 @@ def test_patent_licences_are_scoped_by_claims(node: Node) -> None:
     assert (err.rule, err.pointer) == ("invalid-value", "/body/payment")
     err = node.refuse(office.applicant, "licence.grant", body(a, scope=[0]), endorsers=[a])
     assert (err.rule, err.pointer) == ("invalid-value", "/body/scope/0")
+    # A US patent has effect in the US only.
+    err = node.refuse(office.applicant, "licence.grant", body(a, territory=["US", "CA"]),
+                      endorsers=[a])
+    assert (err.rule, err.pointer, err.status) == ("territory-outside-right",
+                                                   "/body/territory/1", 422)
+    assert "US only" in err.detail
     node.submit(office.applicant, "licence.grant", body(a, scope=[3, 1, 2]), endorsers=[a])
     record = parse_json(node.ledger.store.read_record(
         licence_record("US", "patent", number, "L1")))

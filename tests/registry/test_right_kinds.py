@@ -22,7 +22,9 @@ CONTENT: dict[str, dict[str, Any]] = {
                   "CreationDate": "2026-06-01", "AuthorNameBag": ["Ana Pérez"]},
     "geographical_indication": {"GeographicalIndicationName": "Aurora Valley Coffee",
                                 "ProductCategory": "Coffee", "OriginCountryCode": "CO",
-                                "GeographicalArea": "The Aurora valley above 1,200 m"},
+                                "GeographicalArea": "The Aurora valley above 1,200 m",
+                                "FeatureDescriptionText": "Washed arabica, bright acidity",
+                                "ApplicationLanguageCode": "en"},
 }
 BAD: dict[str, tuple[dict[str, Any], str, str]] = {
     "patent": ({"InventionTitle": "X", "IPCRClassificationBag": ["Z99"]}, "ipc-symbol",
@@ -95,7 +97,8 @@ def test_each_kind_reaches_registration(office: Office, kind: str) -> None:
 
 
 XSD = {"patent": "PatentPublication_V6_0.xsd", "utility_model": "PatentPublication_V6_0.xsd",
-       "industrial_design": "DesignApplication_V6_0.xsd"}
+       "industrial_design": "DesignApplication_V6_0.xsd",
+       "geographical_indication": "GeographicalIndication_V6_0.xsd"}
 
 
 @pytest.mark.parametrize("kind", sorted(CONTENT))
@@ -119,3 +122,32 @@ def test_st96_xml_export_per_kind(office: Office, kind: str) -> None:
     assert resp.status_code == 200, resp.text
     schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / XSD[kind])))
     assert schema.validate(etree.fromstring(resp.content)), schema.error_log
+
+
+def test_design_colour_views_are_checked_and_exported(office: Office) -> None:
+    from lxml import etree
+    from starlette.testclient import TestClient
+
+    from ipledger.api.app import create_app
+    from ipledger.standards.st96 import st96_schema_dir
+    from ipledger.standards.st96.design import DESIGN_NS
+
+    kind = "industrial_design"
+    bad = {**CONTENT[kind], "ColourViewQuantity": 4}  # of 3 views
+    number = file_and_disclose(office, kind, bad)
+    err = office.node.refuse(office.applicant, "right.disclose", {
+        "office": "XX", "kind": kind, "number": number, "data": bad, "salt": SALT})
+    assert (err.rule, err.pointer) == ("invalid-value", "/body/data/ColourViewQuantity")
+    good = {**CONTENT[kind], "ColourViewQuantity": 1}
+    number = file_and_disclose(office, kind, good)
+    office.node.submit(office.applicant, "right.disclose", {
+        "office": "XX", "kind": kind, "number": number, "data": good, "salt": SALT})
+    with TestClient(create_app(office.node.ledger)) as client:
+        resp = client.get(f"/v1/rights/XX/{kind}/{number}.xml")
+    assert resp.status_code == 200, resp.text
+    doc = etree.fromstring(resp.content)
+    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / XSD[kind])))
+    assert schema.validate(doc), schema.error_log
+    counts = [doc.xpath(f"string(//dgn:{name})", namespaces={"dgn": DESIGN_NS})
+              for name in ("ColourViewTotalQuantity", "BlackWhiteViewTotalQuantity")]
+    assert counts == ["1", "2"]  # 3 views, 1 in colour

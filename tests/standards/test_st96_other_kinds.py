@@ -81,12 +81,61 @@ def test_design_round_trip(record: dict[str, Any]) -> None:
     assert design_from_st96_xml(design_to_st96_xml(record)) == record
 
 
-def test_design_view_quantity_is_not_exported() -> None:
+def _view_counts(doc: etree._Element) -> list[str]:
+    return [doc.xpath(f"string(//dgn:Design/dgn:{name})", namespaces={"dgn": DESIGN_NS})
+            for name in ("ColourViewTotalQuantity", "BlackWhiteViewTotalQuantity")]
+
+
+@pytest.mark.parametrize(("views", "colour"), [(7, 2), (3, 0), (4, 4), (0, 0)])
+def test_design_view_quantity_is_exported_split_by_colour(
+    views: int, colour: int, design_xsd: etree.XMLSchema
+) -> None:
+    record = copy.deepcopy(DESIGN_FULL)
+    record["data"].update(ViewQuantity=views, ColourViewQuantity=colour)
+    xml = design_to_st96_xml(record)
+    doc = etree.fromstring(xml)
+    assert design_xsd.validate(doc), design_xsd.error_log
+    assert _view_counts(doc) == [str(colour), str(views - colour)]
+    assert design_from_st96_xml(xml) == record
+
+
+def test_design_view_quantity_without_colour_split_is_not_guessed() -> None:
     record = copy.deepcopy(DESIGN_FULL)
     record["data"]["ViewQuantity"] = 7
     xml = design_to_st96_xml(record)
     assert b"ViewTotalQuantity" not in xml
     assert design_from_st96_xml(xml) == DESIGN_FULL
+
+
+@pytest.mark.parametrize(
+    ("data", "rule", "pointer"),
+    [({"ColourViewQuantity": 2}, "view-quantity", "/data/ViewQuantity"),
+     ({"ViewQuantity": 3, "ColourViewQuantity": 4}, "view-quantity", "/data/ColourViewQuantity"),
+     ({"ViewQuantity": -1, "ColourViewQuantity": 0}, "type", "/data/ViewQuantity"),
+     ({"ViewQuantity": 3, "ColourViewQuantity": True}, "type", "/data/ColourViewQuantity")],
+)  # fmt: skip
+def test_design_view_counts_are_checked(data: dict[str, Any], rule: str, pointer: str) -> None:
+    record = copy.deepcopy(DESIGN_MINIMAL)
+    record["data"].update(data)
+    with pytest.raises(StandardsError) as exc:
+        design_to_st96_xml(record, validate=False)
+    assert (exc.value.rule, exc.value.pointer) == (rule, pointer)
+
+
+def test_design_reads_view_counts_of_other_offices(design_xsd: etree.XMLSchema) -> None:
+    record = copy.deepcopy(DESIGN_MINIMAL)
+    record["data"].update(ViewQuantity=6, ColourViewQuantity=0)
+    doc = etree.fromstring(design_to_st96_xml(record))
+    # An office that counts only black-and-white views (no colour element at all).
+    colour = doc.find(f".//{{{DESIGN_NS}}}ColourViewTotalQuantity")
+    colour.getparent().remove(colour)
+    assert design_xsd.validate(doc), design_xsd.error_log
+    back = design_from_st96_xml(etree.tostring(doc))
+    assert (back["data"]["ViewQuantity"], back["data"]["ColourViewQuantity"]) == (6, 0)
+    doc.find(f".//{{{DESIGN_NS}}}BlackWhiteViewTotalQuantity").text = "six"
+    with pytest.raises(StandardsError) as exc:
+        design_from_st96_xml(etree.tostring(doc))
+    assert exc.value.rule == "type"
 
 
 def test_design_deterministic() -> None:

@@ -12,8 +12,12 @@ from lxml import etree  # type: ignore[import-untyped]
 from ipledger.standards import StandardsError
 from ipledger.standards.st96 import COM_NS, st96_schema_dir
 from ipledger.standards.st96.patent import (
+    LEGAL_STATUS_SCHEMA,
     PAT_NS,
+    ST27_STATUS,
     patent_from_st96_xml,
+    patent_legal_status_from_st96_xml,
+    patent_legal_status_to_st96_xml,
     patent_to_st96_xml,
 )
 
@@ -99,6 +103,7 @@ def _exported(record: dict[str, Any]) -> dict[str, Any]:
     """What survives the round trip: no status, no abstract."""
     out = copy.deepcopy(record)
     out.pop("status", None)
+    out.pop("status_date", None)
     out["data"].pop("Abstract", None)
     return out
 
@@ -236,3 +241,118 @@ def test_import_refuses_other_documents(patent_xsd: Any) -> None:
     with pytest.raises(StandardsError) as info:
         patent_from_st96_xml(xml)
     assert info.value.rule == "kind"
+
+
+# --------------------------------------------------------------------------- legal status
+
+
+@pytest.fixture(scope="module")
+def legal_status_xsd() -> Any:
+    """Patent_V6_0.xsd (pat:PatentLegalStatus) compiled directly with lxml."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.XMLSchema(etree.parse(str(st96_schema_dir() / LEGAL_STATUS_SCHEMA), parser))
+
+
+def _status_codes(root: Any) -> list[str]:
+    code = root.find(f".//{{{PAT_NS}}}StatusEventCode")
+    return [el.text for el in code]
+
+
+def test_the_status_stays_out_of_bibliographic_data_but_status_date_is_accepted() -> None:
+    record = {**copy.deepcopy(FULL), "status_date": "2024-06-05"}
+    assert patent_to_st96_xml(record) == patent_to_st96_xml(FULL)
+    with pytest.raises(StandardsError) as info:
+        patent_to_st96_xml({**record, "status_date": "5 June 2024"}, validate=False)
+    assert (info.value.rule, info.value.pointer) == ("date", "/status_date")
+
+
+@pytest.mark.parametrize("state", [*ST27_STATUS, "something_new"])
+def test_legal_status_is_st27_valid_against_the_xsd(state: str, legal_status_xsd: Any) -> None:
+    record = {**copy.deepcopy(FULL), "status": state, "status_date": "2025-02-03"}
+    xml = patent_legal_status_to_st96_xml(record)
+    root = etree.fromstring(xml)
+    legal_status_xsd.assertValid(root)
+    assert root.tag == f"{{{PAT_NS}}}PatentLegalStatus"
+    st27 = ST27_STATUS.get(state, ("U", "0", "W10", "W00"))
+    assert _status_codes(root) == [st27[0], "0", st27[1], st27[2], st27[3], state]
+    assert root.xpath("string(//com:EventDate)", namespaces={"com": COM_NS}) == "2025-02-03"
+    assert root.xpath("string(com:IPRightKindCategory)", namespaces={"com": COM_NS}) == (
+        "Patent for invention")
+    back = patent_legal_status_from_st96_xml(xml)
+    assert back == {"office": "DE", "kind": "patent", "number": FULL["number"],
+                    "filing_date": FULL["filing_date"], "grant_number": FULL["grant_number"],
+                    "registration_date": FULL["registration_date"], "status": state,
+                    "status_date": "2025-02-03"}
+    assert patent_legal_status_to_st96_xml(record, validate=False) == xml
+
+
+def test_legal_status_codes_follow_the_life_status() -> None:
+    from ipledger.registry.lifecycle import LIFE_STATUS
+
+    for state, (code, stage, key_event, detailed) in ST27_STATUS.items():
+        assert detailed[0] == key_event[0]  # the detailed event is in the key event's category
+        life = LIFE_STATUS[state]
+        assert (code == "A") == (life != "ceased"), state
+        assert (stage == "6") == (life == "ceased"), state
+
+
+def test_every_patent_lifecycle_state_has_an_st27_status() -> None:
+    from ipledger.registry.lifecycle import ABSENT, machine_for
+    from ipledger.registry.profiles import load_profile
+
+    checked = 0
+    for name in ("generic", "uspto", "euipo"):
+        profile = load_profile(name)
+        for kind in ("patent", "utility_model"):
+            if profile.rules(kind).supported:
+                states = set(machine_for(profile, kind).states) - {ABSENT}
+                assert states <= set(ST27_STATUS), (name, kind, states - set(ST27_STATUS))
+                checked += 1
+    assert checked >= 3
+
+
+def test_legal_status_of_a_utility_model_and_of_a_filing(legal_status_xsd: Any) -> None:
+    xml = patent_legal_status_to_st96_xml(UTILITY_MODEL | {"status_date": "2023-11-10"})
+    root = etree.fromstring(xml)
+    legal_status_xsd.assertValid(root)
+    assert root.xpath("string(com:IPRightKindCategory)", namespaces={"com": COM_NS}) == (
+        "Utility model")
+    assert patent_legal_status_from_st96_xml(xml)["kind"] == "utility_model"
+    # A filing's status date is its filing date; any other state needs status_date.
+    back = patent_legal_status_from_st96_xml(patent_legal_status_to_st96_xml(MINIMAL))
+    assert (back["status"], back["status_date"]) == ("filed", MINIMAL["filing_date"])
+    assert "grant_number" not in back
+    with pytest.raises(StandardsError) as info:
+        patent_legal_status_to_st96_xml(FULL)
+    assert (info.value.rule, info.value.pointer) == ("required", "/status_date")
+    record = copy.deepcopy(MINIMAL)
+    del record["status"]
+    with pytest.raises(StandardsError) as info:
+        patent_legal_status_to_st96_xml(record)
+    assert (info.value.rule, info.value.pointer) == ("required", "/status")
+
+
+def test_legal_status_reader_takes_the_latest_st27_event(legal_status_xsd: Any) -> None:
+    """A document from another office: several events, no register state names."""
+    record = {**copy.deepcopy(FULL), "status": "lapsed", "status_date": "2030-03-01"}
+    root = etree.fromstring(patent_legal_status_to_st96_xml(record))
+    bag = root.find(f"{{{PAT_NS}}}StatusEventDataBag")
+    latest = bag[0]
+    earlier = copy.deepcopy(latest)
+    earlier.find(f".//{{{COM_NS}}}EventDate").text = "2024-06-05"
+    code = earlier.find(f"{{{PAT_NS}}}StatusEventCode")
+    for name, value in (("KeyEventCode", "F10"), ("DetailedEventCode", "F11")):
+        code.find(f"{{{PAT_NS}}}{name}").text = value
+    bag.append(earlier)  # listed after the later event
+    for event in bag:
+        national = event.find(f".//{{{PAT_NS}}}NationalEventCode")
+        national.getparent().remove(national)
+    legal_status_xsd.assertValid(root)
+    back = patent_legal_status_from_st96_xml(etree.tostring(root))
+    assert (back["status"], back["status_date"]) == ("lapsed", "2030-03-01")  # by H10/H13
+    bag.remove(latest)
+    back = patent_legal_status_from_st96_xml(etree.tostring(root))
+    assert (back["status"], back["status_date"]) == ("granted", "2024-06-05")  # F10 only
+    with pytest.raises(StandardsError) as info:
+        patent_legal_status_from_st96_xml(patent_to_st96_xml(FULL))
+    assert info.value.rule == "st96-root"

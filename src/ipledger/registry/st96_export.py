@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from ipledger.ledger import Rejection
+from ipledger.registry.right_data import check_right_data
 from ipledger.standards.st96.model import TrademarkJSON, validate_trademark_json
 from ipledger.standards.st96.trademark import trademark_to_st96_xml
 
@@ -100,6 +102,11 @@ def trademark_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
     return trademark_to_st96_xml(trademark_record(right, read_party), right["office"])
 
 
+# Where each exporter takes the registration number (trademarks: ``trademark_record``).
+_REGISTRATION_NUMBER = {"patent": "grant_number", "utility_model": "grant_number",
+                        "geographical_indication": "registration_number"}
+
+
 def other_kind_record(right: Mapping[str, Any], read_party: PartyReader) -> dict[str, Any]:
     """The exporter input for a right that is not a trademark."""
     dates = right["dates"]
@@ -111,9 +118,16 @@ def other_kind_record(right: Mapping[str, Any], read_party: PartyReader) -> dict
     }
     if dates.get("registration_date"):
         record["registration_date"] = dates["registration_date"]
-        if right["kind"] in ("patent", "utility_model"):
+        if right["kind"] in _REGISTRATION_NUMBER:
             # The register numbers a grant like its application unless told otherwise.
-            record["grant_number"] = right.get("registration_number", right["number"])
+            record[_REGISTRATION_NUMBER[right["kind"]]] = right.get("registration_number",
+                                                                    right["number"])
+    if right["kind"] == "geographical_indication":
+        if right["state"] == "withdrawn":
+            record["withdrawal_date"] = next(
+                h["date"] for h in reversed(right["history"]) if h["state"] == "withdrawn")
+        if dates.get("expiry_date_computed"):
+            record["expiry_date"] = dates["expiry_date_computed"]
     return record
 
 
@@ -128,16 +142,23 @@ def _exporter(kind: str) -> Callable[..., bytes]:
     if kind == "industrial_design":
         from ipledger.standards.st96.design import design_to_st96_xml
         return design_to_st96_xml
-    if kind == "copyright":
-        raise NoST96Document("ST.96 V6_0 models copyright only for orphan works "
-                             "(Copyright_V6_0.xsd); the register serves copyright as JSON")
-    raise NoST96Document("ST.96 V6_0's GI record (gin:GIData) needs a GI category, feature "
-                         "descriptions and goods the register does not hold yet; "
-                         "served as JSON")
+    if kind == "geographical_indication":
+        from ipledger.standards.st96.geographical_indication import gi_to_st96_xml
+        return gi_to_st96_xml
+    raise NoST96Document("ST.96 V6_0 models copyright only for orphan works "
+                         "(Copyright_V6_0.xsd), not registered works; the register serves "
+                         "copyright as JSON")
 
 
 def right_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
-    """ST.96 XML of any right, validated against the WIPO schema of its kind."""
+    """ST.96 XML of any right but copyright, validated against the WIPO schema of its kind."""
     if right["kind"] == "trademark":
         return trademark_xml(right, read_party)
-    return _exporter(right["kind"])(other_kind_record(right, read_party))
+    exporter = _exporter(right["kind"])
+    if right["kind"] == "geographical_indication":
+        try:  # content disclosed before the register asked for what gin:GIData needs
+            check_right_data(right["kind"], right["data"], "/data")
+        except Rejection as exc:
+            raise NoST96Document(f"this GI's disclosed content lacks what ST.96 gin:GIData "
+                                 f"needs ({exc.pointer}: {exc.detail}); served as JSON") from None
+    return exporter(other_kind_record(right, read_party))

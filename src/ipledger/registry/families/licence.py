@@ -21,6 +21,12 @@ Overlap. Two licences overlap when all four dimensions intersect:
   ends);
 * field of use: the texts are exactly equal, or either licence names none (every field).
 
+Territory: a licence (and a sublicence) may name only states where the licensed right has
+effect (``standards/territory.py: right_territory``: a national office's right -> that state, a
+regional office's -> its member states, e.g. ``EM`` -> the EU member states) or the right's own
+office code; any other code is refused (rule ``territory-outside-right``, pointer to the array
+item, 422) and nothing is recorded.
+
 Conflicts, among *active* licences with the same parent (top-level licences among themselves,
 sublicences among their siblings): two overlapping licences conflict unless both are
 non-exclusive. So an exclusive licence tolerates no overlapping licence and no overlapping
@@ -73,7 +79,8 @@ from ipledger.registry.schema import (
     standard,
     text,
 )
-from ipledger.standards.st3 import validate_st3
+from ipledger.standards.st3 import st3_name, validate_st3
+from ipledger.standards.territory import right_territory
 
 TYPES = ("exclusive", "sole", "non_exclusive")
 #: How strong a licence is; a sublicence may not be stronger than its parent.
@@ -332,9 +339,23 @@ def _check_conflicts(ctx: EntryContext, right: dict[str, Any], terms: dict[str, 
 # -- granting -----------------------------------------------------------------------
 
 
+def _check_territory(territory: list[str], office: str) -> None:
+    """Every code names the right's office (all of its territory) or a state inside it."""
+    inside = right_territory(office)
+    for i, code in enumerate(territory):
+        if code != office and code not in inside:
+            where = (f"{office} only" if not inside or inside == {office}
+                     else f"{' '.join(sorted(inside))} (or {office} for all of them)")
+            raise Rejection("territory-outside-right",
+                            f"{code} ({st3_name(code)}) is outside the territory where the "
+                            f"licensed right of office {office} has effect: {where}",
+                            f"/body/territory/{i}", status=422)
+
+
 def _terms(ctx: EntryContext, body: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     """The licence's terms from the body, checked against the right and ledger time."""
     kind = right["kind"]
+    _check_territory(body["territory"], right["office"])
     scope = body.get("scope")
     if scope is not None:
         if kind == "trademark":

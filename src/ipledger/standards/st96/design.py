@@ -23,9 +23,15 @@ Mapping (register -> ST.96):
   subclasses of one class, each ``com:LocarnoSubclassBag/com:LocarnoSubclass`` ``SS``
 - ``data.PriorityBag`` -> ``dgn:PriorityBag/dgn:Priority`` (``ApplicationNumberText``
   wrapped in ``com:ApplicationNumber``)
-- ``data.ViewQuantity``: NOT exported. ST.96 V6_0 design applications count views only
-  split by colour (``dgn:ColourViewTotalQuantity`` / ``dgn:BlackWhiteViewTotalQuantity``)
-  and the register does not know the split; the parser never returns it.
+- ``data.ViewQuantity`` (number of views) with ``data.ColourViewQuantity`` (how many of
+  them are in colour) -> ``dgn:Design/dgn:ColourViewTotalQuantity`` (the colour views) and
+  ``dgn:BlackWhiteViewTotalQuantity`` (``ViewQuantity - ColourViewQuantity``), both always
+  written. ``dgn:DesignType`` counts views only split by colour: its total
+  (``dgn:ViewTotalQuantity``) exists only in the Hague documents, and a ``dgn:ViewBag`` needs
+  a file name and identifier per view, which the register does not hold. So a
+  ``ViewQuantity`` without ``ColourViewQuantity`` is not exported (the split is not known and
+  is never guessed). The parser reads ``ViewQuantity`` = colour + black-and-white views and
+  ``ColourViewQuantity`` = colour views (0 when only black-and-white views are counted).
 """
 
 from __future__ import annotations
@@ -206,6 +212,17 @@ def _read_party(el: etree._Element) -> dict[str, Any]:
     return party
 
 
+def _count(el: etree._Element, name: str) -> int | None:
+    """A non-negative integer child element, or None when absent."""
+    text = _get(el, name)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise StandardsError("type", f"{name} {text!r} is not a count",
+                             str(el.getroottree().getpath(el)))
+    return int(text)
+
+
 def _root_of(data: bytes, ns: str, local: str) -> etree._Element:
     root = parse_xml(data)
     qname = etree.QName(root)
@@ -253,6 +270,26 @@ def _locarno(parent: etree._Element, subclasses: list[str]) -> None:
         _sub(_sub(classification, _c("LocarnoSubclassBag")), _c("LocarnoSubclass"), sub)
 
 
+def _view_counts(data: Mapping[str, Any]) -> tuple[int, int] | None:
+    """``(colour, black-and-white)`` view counts, or None when the split is not known."""
+    if data.get("ColourViewQuantity") is None:
+        return None
+    counts = []
+    for key in ("ColourViewQuantity", "ViewQuantity"):
+        value = data.get(key)
+        if value is None:
+            raise StandardsError("view-quantity", "ColourViewQuantity counts some of the "
+                                 "ViewQuantity views: give ViewQuantity too", f"/data/{key}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise StandardsError("type", "expected a non-negative integer", f"/data/{key}")
+        counts.append(value)
+    colour, total = counts
+    if colour > total:
+        raise StandardsError("view-quantity", f"{colour} colour views of {total} views",
+                             "/data/ColourViewQuantity")
+    return colour, total - colour
+
+
 def design_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
     """Build (without validating) the ``dgn:DesignApplication`` element for ``record``."""
     _check_record(record, "industrial_design")
@@ -266,6 +303,7 @@ def design_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
         )
     status: str = record["status"]
     category = DESIGN_STATUS_CATEGORY.get(status, "Undefined")
+    views = _view_counts(data)
 
     app = etree.Element(_d("DesignApplication"), {_c("st96Version"): ST96_VERSION}, nsmap=_NSMAP)
     _sub(app, _c("RegistrationOfficeCode"), office)
@@ -277,6 +315,9 @@ def design_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
     if record.get("registration_date") is not None:
         _sub(design, _c("RegistrationDate"), record["registration_date"])
     _sub(design, _d("DesignTitleText"), title)
+    if views is not None:
+        _sub(design, _d("ColourViewTotalQuantity"), str(views[0]))
+        _sub(design, _d("BlackWhiteViewTotalQuantity"), str(views[1]))
     _sub(design, _d("DesignCurrentStatusCategory"), category)
     _locarno(design, locarno)
     if data.get("PriorityBag"):
@@ -315,7 +356,8 @@ def design_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> b
 def design_from_st96_xml(data: bytes) -> dict[str, Any]:
     """The register record (``kind`` ``industrial_design``) of a ``dgn:DesignApplication``.
 
-    Reads the first ``dgn:Design``; ``ViewQuantity`` is never present (see module docs).
+    Reads the first ``dgn:Design``; ``ViewQuantity`` / ``ColourViewQuantity`` come from its
+    colour and black-and-white view counts (see module docs).
     """
     app = _root_of(data, DESIGN_NS, "DesignApplication")
     design = _kid(app, "DesignBag", "Design")
@@ -346,6 +388,11 @@ def design_from_st96_xml(data: bytes) -> dict[str, Any]:
         for sb in _kids(cl, "LocarnoSubclassBag"):
             subclasses.append(f"{cls}-{_need(sb, 'LocarnoSubclass')}")
     out["ClassificationLocarno"] = subclasses
+    colour, black_white = (_count(design, key) for key in
+                           ("ColourViewTotalQuantity", "BlackWhiteViewTotalQuantity"))
+    if colour is not None or black_white is not None:
+        out["ViewQuantity"] = (colour or 0) + (black_white or 0)
+        out["ColourViewQuantity"] = colour or 0
     priorities = []
     for pr in _kids(_kid(design, "PriorityBag"), "Priority"):
         item = {"PriorityCountryCode": _need(pr, "PriorityCountryCode")}

@@ -57,6 +57,7 @@ __all__ = [
     "PriorityJSON",
     "TrademarkJSON",
     "WordMarkSpecificationJSON",
+    "validate_goods_services_bag",
     "validate_trademark_json",
 ]
 
@@ -423,6 +424,11 @@ def _goods_services(value: Any, ptr: str) -> None:
                 "GoodsServicesBag must list each Nice class once, in ascending order",
                 f"{ptr}/{i}/ClassNumber",
             )
+
+
+def validate_goods_services_bag(value: object, pointer: str = "") -> None:
+    """Check a ``GoodsServicesBag`` (one entry per Nice class, ascending); raise on error."""
+    _goods_services(value, pointer)
 
 
 def _priority(value: Any, ptr: str) -> None:

@@ -5,10 +5,12 @@ Export writes one ``pat:BibliographicData`` element (ST.96 V6_0, defined in
 smallest ST.96 document that carries the register's bibliographic record: the
 application identification (office, number, filing date), the grant
 identification, priority claims, IPC classification, the title, the claim count
-and the applicants. (``pat:PatentPublication`` would add the abstract but
-requires the claims or page images, which the register does not keep;
-``pat:PatentLegalStatus`` in ``Patent_V6_0.xsd`` carries status events but only
-as ST.27 code tuples and has no IPC or claim count.)
+and the applicants. ``pat:BibliographicData`` has no element for a current legal
+status or an abstract (checked against the V6_0 XSD), so the legal status is a
+second document (below) and the abstract is not exported: ``pat:Abstract`` is
+allowed only inside ``pat:PatentPublication``, next to the required ``pat:Claims``
+(claim text, page images or a claims document URI) and a ``com:languageCode``,
+none of which the register holds.
 
 Mapping (record -> ``pat:BibliographicData``, element order as in the XSD)::
 
@@ -31,14 +33,36 @@ Mapping (record -> ``pat:BibliographicData``, element order as in the XSD)::
                             PostalStructuredAddress), NationalityCode
     kind                    PlainLanguageDesignationText ("Patent" | "Utility model", INID 12)
 
-Not carried (``pat:BibliographicData`` has no element for them): ``status`` and
-``data.Abstract`` are left out of the XML and so are absent from the record
-``patent_from_st96_xml`` returns. ``pat:Applicant`` has no
+Not carried (``pat:BibliographicData`` has no element for them): ``status``,
+``status_date`` and ``data.Abstract`` are left out of the XML and so are absent
+from the record ``patent_from_st96_xml`` returns. ``pat:Applicant`` has no
 ``IncorporationCountryCode``: an organization's country of incorporation is
 written as its ``NationalityCode`` (as in PCT Rule 18.1(b)) and an
 organization's ``NationalityCode`` is read back as ``IncorporationCountryCode``.
 Party members without a ``pat:Applicant`` counterpart (``LegalEntityName``,
 ``IncorporationState``, ``CommentText``) are refused (rule ``st96-unmappable``).
+
+Legal status: ``patent_legal_status_to_st96_xml`` writes the ST.96 legal-status
+record ``pat:PatentLegalStatus`` (WIPO ST.27, validated against ``Patent_V6_0.xsd``)::
+
+    office, number, filing_date   ApplicationIdentification (as above)
+    grant_number, registration_date
+                                  PatentGrantIdentification (PatentNumber, GrantDate)
+    kind                          com:IPRightKindCategory ("Patent for invention" |
+                                  "Utility model")
+    status                        StatusEventDataBag/StatusEventData/StatusEventCode:
+                                  com:StateCode, com:CurrentStageCode, KeyEventCode,
+                                  DetailedEventCode from ``ST27_STATUS`` (the ST.27 event
+                                  that leads to the register state; ``00`` detailed codes
+                                  where ST.27 has no exact one), com:PreviousStageCode
+                                  ``0`` (unspecified: the record holds no earlier state),
+                                  and the register state verbatim as NationalEventCode
+    status_date                   StatusEventData/com:EventDate (the date the state was
+                                  reached; a ``filed`` right defaults to its filing date)
+
+``patent_legal_status_from_st96_xml`` reads it back (the verbatim state, else the
+first ``ST27_STATUS`` state with the same key and detailed event codes, else with the
+same key event; of several events, the latest).
 """
 
 from __future__ import annotations
@@ -46,6 +70,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -63,9 +88,15 @@ from ipledger.standards.st96.xmlnav import text as _val
 from ipledger.standards.st96.xmlnav import text_at as _get
 
 __all__ = [
+    "IP_RIGHT_KIND_CATEGORY",
+    "LEGAL_STATUS_SCHEMA",
     "PATENT_KINDS",
     "PAT_NS",
+    "ST27_STATUS",
     "patent_from_st96_xml",
+    "patent_legal_status_from_st96_xml",
+    "patent_legal_status_to_st96_element",
+    "patent_legal_status_to_st96_xml",
     "patent_to_st96_element",
     "patent_to_st96_xml",
 ]
@@ -74,12 +105,42 @@ PAT_NS: Final = "http://www.wipo.int/standards/XMLSchema/ST96/Patent"
 PATENT_KINDS: Final = {"patent": "Patent", "utility_model": "Utility model"}
 """Register kind -> ``PlainLanguageDesignationText``."""
 
+IP_RIGHT_KIND_CATEGORY: Final = {"patent": "Patent for invention", "utility_model": "Utility model"}
+"""Register kind -> ``com:IPRightKindCategory`` (legal-status record)."""
+
+#: Register state -> ST.27 (StateCode, CurrentStageCode, KeyEventCode, DetailedEventCode):
+#: the status after the event that leads into the state. States A active, N not active (may
+#: be revived), T terminated, U unspecified; stages 1 filing, 2 examination, 3 pre-grant
+#: challenge, 4 grant, 6 terminated. ``expired`` is ``U``: for patents it is either the end
+#: of the term (terminated) or an unpaid maintenance fee (reinstatable).
+ST27_STATUS: Final[Mapping[str, tuple[str, str, str, str]]] = MappingProxyType({
+    "filed": ("A", "1", "A10", "A12"),  # national or regional application filed
+    "formalities_checked": ("A", "2", "D10", "D00"),  # formality examination
+    "under_examination": ("A", "2", "D10", "D00"),  # search / examination commenced
+    "published": ("A", "2", "Q10", "Q12"),  # application published
+    "opposition_period": ("A", "2", "Q10", "Q12"),
+    "opposed": ("A", "3", "E10", "E11"),  # pre-grant opposition filed
+    "granted": ("A", "4", "F10", "F00"),  # IP right granted
+    "registered": ("A", "4", "F10", "F00"),
+    "renewal_due": ("A", "4", "W10", "W00"),  # maintenance window opened: no ST.27 event
+    "in_grace_period": ("A", "4", "U10", "U13"),  # renewal/maintenance fee not paid
+    "refused": ("T", "6", "B10", "B00"),  # application discontinued (refusal)
+    "withdrawn": ("T", "6", "B10", "B11"),  # application withdrawn
+    "lapsed": ("N", "6", "H10", "H13"),  # IP right lapsed (reinstatable)
+    "expired": ("U", "6", "H10", "H00"),
+    "surrendered": ("T", "6", "H10", "H15"),  # IP right surrendered
+    "cancelled": ("T", "6", "H10", "H12"),  # ceased following an IP right review
+    "invalidated": ("T", "6", "H10", "H12"),
+})
+_ST27_UNMAPPED: Final = ("U", "0", "W10", "W00")
+LEGAL_STATUS_SCHEMA: Final = "Patent_V6_0.xsd"
+
 _NSMAP: Final = {"com": COM_NS, "pat": PAT_NS}
 _SCHEMA: Final = "PatentPublication_V6_0.xsd"
 _RECORD_KEYS: Final = frozenset(
     {
         "office", "kind", "number", "filing_date", "registration_date", "grant_number",
-        "status", "applicants", "data",
+        "status", "status_date", "applicants", "data",
     }
 )  # fmt: skip
 _DATA_KEYS: Final = {
@@ -195,6 +256,8 @@ def _check(record: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], list[Mapp
         _text(record["grant_number"], "/grant_number")
     if "status" in record:
         _text(record["status"], "/status")
+    if "status_date" in record:
+        _date(record["status_date"], "/status_date")
     data = _mapping(record["data"], "/data")
     _unknown(data, _DATA_KEYS[kind], "/data", f"{kind} data")
     if "InventionTitle" not in data:
@@ -308,11 +371,64 @@ def patent_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> b
 
     Checked against ``PatentPublication_V6_0.xsd`` unless ``validate`` is false.
     Same record, same bytes. ``status`` and ``data.Abstract`` are not exported
-    (see the module docstring).
+    (see the module docstring; the status: ``patent_legal_status_to_st96_xml``).
     """
     root = patent_to_st96_element(record)
     if validate:
         validate_st96(root, _SCHEMA)
+    return serialize(root)
+
+
+def _status_date(record: Mapping[str, Any]) -> str:
+    if "status_date" in record:
+        return str(record["status_date"])
+    if record["status"] == "filed":
+        return str(record["filing_date"])
+    raise StandardsError("required", f"the legal status {record['status']!r} needs "
+                         "status_date (the date the right reached it)", "/status_date")
+
+
+def patent_legal_status_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
+    """Build (without validating against the XSD) ``pat:PatentLegalStatus`` for ``record``."""
+    office, _, _ = _check(record)
+    if "status" not in record:
+        raise StandardsError("required", "a legal-status record requires 'status'", "/status")
+    state, stage, key_event, detailed_event = ST27_STATUS.get(record["status"], _ST27_UNMAPPED)
+    event_date = _status_date(record)
+    root = etree.Element(_p("PatentLegalStatus"), nsmap=_NSMAP)
+    app = _sub(root, _p("ApplicationIdentification"))
+    _sub(app, _c("IPOfficeCode"), office)
+    _sub(_sub(app, _c("ApplicationNumber")), _c("ApplicationNumberText"), record["number"])
+    _sub(app, _p("FilingDate"), record["filing_date"])
+    if "grant_number" in record:
+        grant = _sub(root, _p("PatentGrantIdentification"))
+        _sub(grant, _c("IPOfficeCode"), office)
+        _sub(grant, _p("PatentNumber"), record["grant_number"])
+        if "registration_date" in record:
+            _sub(grant, _p("GrantDate"), record["registration_date"])
+    _sub(root, _c("IPRightKindCategory"), IP_RIGHT_KIND_CATEGORY[record["kind"]])
+    data = _sub(_sub(root, _p("StatusEventDataBag")), _p("StatusEventData"))
+    code = _sub(data, _p("StatusEventCode"))
+    _sub(code, _c("StateCode"), state)
+    _sub(code, _c("PreviousStageCode"), "0")
+    _sub(code, _c("CurrentStageCode"), stage)
+    _sub(code, _p("KeyEventCode"), key_event)
+    _sub(code, _p("DetailedEventCode"), detailed_event)
+    _sub(code, _p("NationalEventCode"), record["status"])
+    _sub(data, _c("EventDate"), event_date)
+    return root
+
+
+def patent_legal_status_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> bytes:
+    """ST.96 V6_0 ``pat:PatentLegalStatus`` (WIPO ST.27) XML of a patent's current status.
+
+    The record is a patent record (as for ``patent_to_st96_xml``) with ``status`` and, unless
+    the status is ``filed``, ``status_date``. Checked against ``Patent_V6_0.xsd`` unless
+    ``validate`` is false. Same record, same bytes.
+    """
+    root = patent_legal_status_to_st96_element(record)
+    if validate:
+        validate_st96(root, LEGAL_STATUS_SCHEMA)
     return serialize(root)
 
 
@@ -476,4 +592,66 @@ def patent_from_st96_xml(data: bytes) -> dict[str, Any]:
         body["PriorityBag"] = priorities
     record["data"] = body
     _check(record)
+    return record
+
+
+def _state_of(code: etree._Element | None) -> str:
+    """The register state of a ``pat:StatusEventCode``: verbatim, else by ST.27 event codes."""
+    national = _get(code, "NationalEventCode")
+    if national is not None:
+        return national
+    events = (_get(code, "KeyEventCode"), _get(code, "DetailedEventCode"))
+    for state, st27 in ST27_STATUS.items():
+        if st27[2:] == events:
+            return state
+    for state, st27 in ST27_STATUS.items():
+        if st27[2] == events[0]:
+            return state
+    raise StandardsError("st27-unmapped", f"no register state for the ST.27 events {events}",
+                         _where(code))
+
+
+def patent_legal_status_from_st96_xml(data: bytes) -> dict[str, Any]:
+    """The current legal status in an ST.96 ``pat:PatentLegalStatus`` document.
+
+    Returns ``office``, ``kind``, ``number``, ``filing_date`` (when given), ``grant_number``
+    and ``registration_date`` (when given), ``status`` and ``status_date``: the state of the
+    latest status event (by ``com:EventDate``, then document order).
+    """
+    root = parse_xml(data)
+    qname = etree.QName(root)
+    if qname.namespace != PAT_NS or qname.localname != "PatentLegalStatus":
+        raise StandardsError("st96-root", f"expected pat:PatentLegalStatus, got {root.tag!r}",
+                             "/")
+    kinds = {v: k for k, v in IP_RIGHT_KIND_CATEGORY.items()}
+    category = _get(root, "IPRightKindCategory")
+    if category not in kinds:
+        raise StandardsError("kind", f"IPRightKindCategory {category!r} is not one of "
+                             f"{sorted(kinds)}", _where(root))
+    app = _kid(root, "ApplicationIdentification")
+    record: dict[str, Any] = {
+        "office": _need(app, "IPOfficeCode"),
+        "kind": kinds[category],
+        "number": _need(app, "ApplicationNumber", "ApplicationNumberText"),
+    }
+    filing_date = _date_of(app, "FilingDate")
+    if filing_date is not None:
+        record["filing_date"] = filing_date
+    grant = _kid(root, "PatentGrantIdentification")
+    if grant is not None:
+        record["grant_number"] = _need(grant, "PatentNumber")
+        grant_date = _date_of(grant, "GrantDate")
+        if grant_date is not None:
+            record["registration_date"] = grant_date
+    events = []
+    for index, event in enumerate(_kids(_kid(root, "StatusEventDataBag"), "StatusEventData")):
+        when = _date_of(event, "EventDate") or _date_of(event, "EffectiveDate") or _date_of(
+            event, "PublicationDate")
+        events.append((when or "", index, event))
+    if not events:
+        raise StandardsError("required", "no StatusEventData", _where(root))
+    when, _, latest = max(events, key=lambda e: e[:2])
+    record["status"] = _state_of(_kid(latest, "StatusEventCode"))
+    if when:
+        record["status_date"] = when
     return record

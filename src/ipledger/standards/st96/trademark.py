@@ -31,6 +31,7 @@ from ipledger.standards.st96.model import (
 from ipledger.standards.st96.schema import COM_NS, TMK_NS, parse_xml, validate_st96
 from ipledger.standards.st96.xmlnav import child as _kid
 from ipledger.standards.st96.xmlnav import children as _kids
+from ipledger.standards.st96.xmlnav import contact as _contact
 from ipledger.standards.st96.xmlnav import local_name as _local
 from ipledger.standards.st96.xmlnav import serialize
 from ipledger.standards.st96.xmlnav import sub_element as _sub
@@ -39,6 +40,7 @@ from ipledger.standards.st96.xmlnav import text_at as _get
 
 __all__ = [
     "TRADEMARK_NAMESPACES",
+    "goods_services",
     "trademark_from_st96_xml",
     "trademark_to_st96_element",
     "trademark_to_st96_xml",
@@ -68,30 +70,28 @@ def _t(name: str) -> str:
 
 
 
+def goods_services(
+    parent: etree._Element, description: str, class_number: int | None = None
+) -> etree._Element:
+    """Append one ``tmk:GoodsServices``: its Nice class (kind ``Other`` if none) and goods."""
+    el = _sub(parent, _t("GoodsServices"))
+    cls = _sub(_sub(el, _t("GoodsServicesClassificationBag")),
+               _t("GoodsServicesClassification"))  # fmt: skip
+    _sub(cls, _t("ClassificationKindCode"), "Other" if class_number is None else "Nice")
+    if class_number is not None:
+        _sub(cls, _t("ClassNumber"), str(class_number))
+    desc = _sub(_sub(el, _t("ClassDescriptionBag")), _t("ClassDescription"))
+    if class_number is not None:
+        _sub(desc, _t("ClassNumber"), str(class_number))
+    _sub(desc, _t("GoodsServicesDescriptionText"), description)
+    return el
+
+
 def _party(parent: etree._Element, tag: str, party: PartyJSON, seq: int) -> None:
     el = _sub(parent, tag, sequenceNumber=str(seq))
     if "LegalEntityName" in party:
         _sub(el, _c("LegalEntityName"), party["LegalEntityName"])
-    contact = _sub(el, _c("Contact"))
-    name = _sub(contact, _c("Name"))
-    if "PersonFullName" in party:
-        _sub(_sub(name, _c("PersonName")), _c("PersonFullName"), party["PersonFullName"])
-    else:
-        org = _sub(name, _c("OrganizationName"))
-        _sub(org, _c("OrganizationStandardName"), party["OrganizationStandardName"])
-    if "PostalStructuredAddress" in party:
-        addr = party["PostalStructuredAddress"]
-        psa = _sub(_sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress")),
-                   _c("PostalStructuredAddress"))  # fmt: skip
-        for i, line in enumerate(addr["AddressLineText"], 1):
-            _sub(psa, _c("AddressLineText"), line, sequenceNumber=str(i))
-        for key in ("CityName", "GeographicRegionName", "CountryCode", "PostalCode"):
-            if key in addr:
-                _sub(psa, _c(key), cast(dict[str, str], addr)[key])
-    elif "PostalAddressText" in party:
-        pa = _sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress"))
-        for i, line in enumerate(party["PostalAddressText"], 1):
-            _sub(pa, _c("PostalAddressText"), line, sequenceNumber=str(i))
+    _contact(el, party)
     for key in ("NationalityCode", "IncorporationCountryCode", "IncorporationState"):
         if key in party:
             _sub(el, _c(key), cast(dict[str, str], party)[key])
@@ -141,15 +141,7 @@ def trademark_to_st96_element(record: TrademarkJSON, office: str) -> etree._Elem
     if "GoodsServicesBag" in record:
         bag = _sub(tm, _t("GoodsServicesBag"))
         for gs in record["GoodsServicesBag"]:
-            number = str(gs["ClassNumber"])
-            el = _sub(bag, _t("GoodsServices"))
-            cls = _sub(_sub(el, _t("GoodsServicesClassificationBag")),
-                       _t("GoodsServicesClassification"))  # fmt: skip
-            _sub(cls, _t("ClassificationKindCode"), "Nice")
-            _sub(cls, _t("ClassNumber"), number)
-            desc = _sub(_sub(el, _t("ClassDescriptionBag")), _t("ClassDescription"))
-            _sub(desc, _t("ClassNumber"), number)
-            _sub(desc, _t("GoodsServicesDescriptionText"), gs["GoodsServicesDescriptionText"])
+            goods_services(bag, gs["GoodsServicesDescriptionText"], gs["ClassNumber"])
     if "PriorityBag" in record:
         bag = _sub(tm, _t("PriorityBag"))
         for pr in record["PriorityBag"]:

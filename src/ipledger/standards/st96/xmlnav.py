@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 from lxml import etree  # type: ignore[import-untyped]
 
 from ipledger.standards.st96.schema import COM_NS
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_ADDRESS_PARTS: Final = ("CityName", "GeographicRegionName", "CountryCode", "PostalCode")
 
 
 def local_name(el: etree._Element) -> str:
@@ -64,4 +66,34 @@ def sub_element(
     el = etree.SubElement(parent, tag, {common(k): v for k, v in attrib.items()})
     if text is not None:
         el.text = text
+    return el
+
+
+def contact(parent: etree._Element, party: Mapping[str, Any]) -> etree._Element:
+    """Append ``com:Contact`` (name, postal address) for a party in the register's JSON form.
+
+    ``party`` has ``PersonFullName`` or ``OrganizationStandardName`` and at most one of
+    ``PostalStructuredAddress`` / ``PostalAddressText`` (``standards.st96.model.PartyJSON``).
+    """
+    el = sub_element(parent, common("Contact"))
+    name = sub_element(el, common("Name"))
+    if "PersonFullName" in party:
+        person = sub_element(name, common("PersonName"))
+        sub_element(person, common("PersonFullName"), party["PersonFullName"])
+    else:
+        org = sub_element(name, common("OrganizationName"))
+        sub_element(org, common("OrganizationStandardName"), party["OrganizationStandardName"])
+    if "PostalStructuredAddress" in party:
+        addr = party["PostalStructuredAddress"]
+        postal = sub_element(sub_element(el, common("PostalAddressBag")), common("PostalAddress"))
+        psa = sub_element(postal, common("PostalStructuredAddress"))
+        for i, line in enumerate(addr["AddressLineText"], 1):
+            sub_element(psa, common("AddressLineText"), line, sequenceNumber=str(i))
+        for key in _ADDRESS_PARTS:
+            if key in addr:
+                sub_element(psa, common(key), addr[key])
+    elif "PostalAddressText" in party:
+        postal = sub_element(sub_element(el, common("PostalAddressBag")), common("PostalAddress"))
+        for i, line in enumerate(party["PostalAddressText"], 1):
+            sub_element(postal, common("PostalAddressText"), line, sequenceNumber=str(i))
     return el
