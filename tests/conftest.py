@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,44 @@ from ipledger.storage.sqlite import SQLiteStore
 
 ORIGIN = "test.ipledger.localhost/log"
 T0 = 1_790_000_000_000  # 2026-09-21T14:13:20Z, a fixed ledger clock for tests
+
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ENV = "IPLEDGER_TEST_POSTGRES"  # scripts/test starts one server for all workers
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The maintenance-database URL of a PostgreSQL server for tests.
+
+    ``$IPLEDGER_TEST_POSTGRES``, else one started by ``scripts/postgres`` (Debian's
+    packages, installed if missing). Under CI a missing server fails, never skips.
+    """
+    dsn = os.environ.get(POSTGRES_ENV)
+    if dsn:
+        return dsn
+    try:
+        started = subprocess.run([str(ROOT / "scripts" / "postgres"), "start"],
+                                 capture_output=True, text=True, timeout=600, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI and could not start: {detail}")
+        pytest.skip(f"no PostgreSQL server: {detail}")
+    return started.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty database (dropped afterwards)."""
+    import psycopg
+
+    name = f"ipledger_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 class FakeClock:

@@ -21,8 +21,9 @@ from ipledger.identity import (
 )
 from ipledger.ledger import make_envelope, verify_receipt
 from ipledger.log import Checkpoint
-from ipledger.node import NodeConfig, NodeError, init_node, open_ledger
+from ipledger.node import SQLITE_FILE, NodeConfig, NodeError, init_node, open_ledger
 from ipledger.services.evidence import STAMP_TYPE, file_sha256
+from ipledger.storage.base import StorageError
 
 CONFIG_HOME = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
 DEFAULT_KEY = CONFIG_HOME / "ipledger" / "stamper.key"
@@ -63,7 +64,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     data = Path(args.data)
     if args.office and not args.country and not is_st3_country(args.office):
         return _fail(f"{args.office} is not a country: give the registrar's --country", 2)
-    vkey = init_node(data, args.origin)
+    vkey = init_node(data, args.origin, args.store)
     print(f"initialised {args.data} for ledger {args.origin}\nverifier key: {vkey}")
     if args.office:
         from ipledger.services.st96_import import bootstrap_office
@@ -89,7 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ipledger.api.app import create_app
 
-    ledger = open_ledger(Path(args.data))
+    ledger = open_ledger(Path(args.data), args.store)
     try:
         config = uvicorn.Config(
             create_app(ledger), host=args.host, port=args.port, log_level=args.log_level,
@@ -105,8 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Initialise (once), stamp the bundled sample documents (once), then serve."""
     data = Path(args.data)
     if not (data / "node.json").exists():
-        init_node(data, args.origin)
-    ledger = open_ledger(data)
+        init_node(data, args.origin, args.store or SQLITE_FILE)
+    ledger = open_ledger(data, args.store)
     try:
         if ledger.store.tree_size() == 0:
             from ipledger.demo import seed
@@ -249,10 +250,8 @@ def cmd_log_info(args: argparse.Namespace) -> int:
         info = resp.json()
     else:
         data = Path(args.data)
-        from ipledger.storage.sqlite import SQLiteStore
-
         config = NodeConfig.load(data)
-        store = SQLiteStore(config.store_path)
+        store = config.open_store()
         try:
             latest = store.latest_checkpoint()
             info = {"origin": config.origin, "entries_stored": store.tree_size(),
@@ -271,12 +270,11 @@ def cmd_log_info(args: argparse.Namespace) -> int:
 
 def cmd_log_fsck(args: argparse.Namespace) -> int:
     from ipledger.ledger.audit import audit_log
-    from ipledger.storage.sqlite import SQLiteStore
 
     data = Path(args.data)
     config = NodeConfig.load(data)
     verifier = _load_vkey(str(data / "log.vkey"))
-    store = SQLiteStore(config.store_path)
+    store = config.open_store()
     try:
         report = audit_log(store, config.origin, verifier)
     finally:
@@ -291,10 +289,9 @@ def cmd_log_fsck(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from ipledger.registry.engine import replay_register
-    from ipledger.storage.sqlite import SQLiteStore
 
     config = NodeConfig.load(Path(args.data))
-    store = SQLiteStore(config.store_path)
+    store = config.open_store()
     try:
         report = replay_register(store, config.origin)
         recorded = store.state_root_at(store.tree_size())
@@ -339,6 +336,61 @@ def cmd_office_bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store_migrate(args: argparse.Namespace) -> int:
+    """Copy a (stopped) node's store into an empty one and prove the copy."""
+    from ipledger.ledger.audit import audit_log
+    from ipledger.node import CONFIG_FILE, open_store_spec, redact
+    from ipledger.registry.engine import replay_register
+    from ipledger.storage.copy import copy_store
+
+    data = Path(args.data)
+    config = NodeConfig.load(data)
+    source = config.open_store()
+    target = open_store_spec(args.to, data)
+    problems: list[str] = []
+    try:
+        counts = copy_store(source, target, progress=None if args.quiet else (
+            lambda table, n: print(f"\r{table}: {n} rows", end="", file=sys.stderr)))
+        if not args.quiet:
+            print(file=sys.stderr)
+        print("copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+        # The proof: the copy re-derives itself from its own entries, and ends where the
+        # source ends (log root, latest checkpoint, state root).
+        audit = audit_log(target, config.origin, _load_vkey(str(data / "log.vkey")))
+        problems += [f"fsck: {p}" for p in audit.problems]
+        replay = replay_register(target, config.origin)
+        problems += [f"replay: {p}" for p in replay.problems]
+        size = source.tree_size()
+        for what, mine, theirs in (
+            ("tree size", size, target.tree_size()),
+            ("log root", source.root_hash(), target.root_hash()),
+            ("latest checkpoint", source.latest_checkpoint(), target.latest_checkpoint()),
+            ("state root", source.state_root_at(size), target.state_root_at(size)),
+            ("replayed state root", source.state_root_at(size) or replay.final_root,
+             replay.final_root),
+        ):
+            if mine != theirs:
+                problems.append(f"{what} differs between source and copy")
+    finally:
+        source.close()
+        target.close()
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if problems:
+        print("FAILED: the copy is not a faithful one; the node still uses "
+              f"{redact(config.store)}")
+        return 1
+    root = replay.final_root.hex() if replay.final_root else "-"
+    print(f"OK: {audit.tree_size} entries and {audit.tiles_checked} tiles re-derived, "
+          f"{replay.roots_compared} state roots replayed; state root {root}")
+    if args.switch:
+        raw = json.loads((data / CONFIG_FILE).read_text())
+        raw["store"] = args.to
+        (data / CONFIG_FILE).write_text(json.dumps(raw, indent=2))
+        print(f"{data / CONFIG_FILE} now uses {redact(args.to)}")
+    return 0
+
+
 # -- argument parsing -------------------------------------------------------------
 
 
@@ -354,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="generic",
                    help="the office's profile (generic, euipo, uspto or a TOML file)")
     p.add_argument("--country", help="the registrar's ST.3 country (default: the office's)")
+    p.add_argument("--store", default=SQLITE_FILE,
+                   help="a SQLite file in DATA (default: %(default)s) or the URL of an empty "
+                   "PostgreSQL database, postgresql://USER[:PASSWORD]@HOST[:PORT]/DB")
     p.set_defaults(func=cmd_init)
 
     def serve_args(p: argparse.ArgumentParser) -> None:
@@ -362,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--log-level", default="info")
         p.add_argument("--access-log", action="store_true")
+        p.add_argument("--store", help="use this store instead of node.json's (a postgresql:// "
+                       "URL holding this node's ledger; also $IPLEDGER_STORE)")
 
     p = sub.add_parser("serve", help="serve the REST API, tlog tiles and web pages")
     serve_args(p)
@@ -458,6 +515,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registrar-name", help="the registrar party's name")
     p.add_argument("--country", help="the registrar's country (default: the office code)")
     p.set_defaults(func=cmd_office_bootstrap)
+
+    p = sub.add_parser("store", help="manage a node's store")
+    store_sub = p.add_subparsers(dest="store_command", required=True)
+    p = store_sub.add_parser(
+        "migrate", help="copy a stopped node's store into an empty one (e.g. SQLite -> "
+        "PostgreSQL), prove it by fsck, replay and root equality",
+        description="Exit status 0 only if the copy re-derives every tile, checkpoint and "
+        "state root and ends at the source's roots.")
+    p.add_argument("--data", required=True)
+    p.add_argument("--to", required=True, metavar="STORE",
+                   help="an empty store: postgresql://… URL, or a SQLite file name in DATA")
+    p.add_argument("--switch", action="store_true",
+                   help="on success, make node.json use the new store")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_store_migrate)
     return parser
 
 
@@ -465,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (NodeError, KeyFileError) as exc:
+    except (NodeError, KeyFileError, StorageError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

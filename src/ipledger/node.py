@@ -18,6 +18,8 @@ from ipledger.identity import (
 from ipledger.ledger import EntryType, Ledger
 from ipledger.registry.engine import GENESIS_META, RegistryRules, registry_entry_types
 from ipledger.services.evidence import EvidenceStamp
+from ipledger.storage.postgresql import PostgreSQLStore, is_postgresql_url
+from ipledger.storage.sql import SQLStore
 from ipledger.storage.sqlite import SQLiteStore
 
 CONFIG_FILE = "node.json"
@@ -25,6 +27,7 @@ VKEY_FILE = "log.vkey"
 LOG_KEY_FILE = "keys/log.key"
 GENESIS_KEY_FILE = "keys/genesis.key"  # signs governance entries: offices, staff roles
 SQLITE_FILE = "ledger.sqlite"
+STORE_ENV = "IPLEDGER_STORE"  # overrides node.json's "store" (e.g. a PostgreSQL URL)
 # A signed-note key name: printable, no spaces or '+' (C2SP signed-note).
 _ORIGIN = re.compile(r"[!-*,-~]{1,200}\Z")
 
@@ -39,14 +42,24 @@ def entry_types() -> dict[str, EntryType]:
     return {t.name: t for t in types}
 
 
-def init_node(data: Path, origin: str) -> str:
-    """Create keys, config and an empty store in ``data``; return the verifier key."""
+def init_node(data: Path, origin: str, store: str = SQLITE_FILE) -> str:
+    """Create keys, config and an empty store in ``data``; return the verifier key.
+
+    ``store`` is a file name in ``data`` (SQLite) or a ``postgresql://`` URL of an
+    empty database.
+    """
     if not _ORIGIN.match(origin):
         raise NodeError("origin must be 1-200 printable characters without spaces or '+'")
     if (data / CONFIG_FILE).exists():
         raise NodeError(f"{data} is already initialised")
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o700)
+    target = open_store_spec(store, data)
+    try:
+        if target.tree_size() or target.get_meta(GENESIS_META) is not None:
+            raise NodeError(f"the store {redact(store)} already holds a ledger")
+    finally:
+        target.close()
     key = SigningKey.generate()
     write_private_key(data / LOG_KEY_FILE, key)
     genesis_key = SigningKey.generate()
@@ -54,19 +67,32 @@ def init_node(data: Path, origin: str) -> str:
     genesis = did_key(genesis_key.public_key)
     vkey = NoteSigner(origin, key).verifier_key()
     (data / VKEY_FILE).write_text(vkey + "\n")
-    config = {"origin": origin, "store": SQLITE_FILE, "genesis": genesis}
+    config = {"origin": origin, "store": store, "genesis": genesis}
     (data / CONFIG_FILE).write_text(json.dumps(config, indent=2))
-    store = SQLiteStore(data / SQLITE_FILE)
-    store.set_meta(GENESIS_META, genesis)
-    store.close()
+    os.chmod(data / CONFIG_FILE, 0o600)  # a PostgreSQL URL may carry a password
+    target = open_store_spec(store, data)
+    target.set_meta(GENESIS_META, genesis)
+    target.close()
     return vkey
+
+
+def open_store_spec(spec: str, data: Path) -> SQLStore:
+    """The store ``spec`` names: a ``postgresql://`` URL, else a SQLite file in ``data``."""
+    if is_postgresql_url(spec):
+        return PostgreSQLStore(spec)
+    return SQLiteStore(data / spec)
+
+
+def redact(spec: str) -> str:
+    """``spec`` without a password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", spec)
 
 
 @dataclass
 class NodeConfig:
     data: Path
     origin: str
-    store_path: Path
+    store: str  # as in node.json, unless $IPLEDGER_STORE overrides it
     genesis: str
 
     @classmethod
@@ -75,28 +101,45 @@ class NodeConfig:
             raw = json.loads((data / CONFIG_FILE).read_text())
         except FileNotFoundError:
             raise NodeError(f"{data} is not a node directory; run 'ipledger init' first") from None
-        return cls(data=data, origin=raw["origin"], store_path=data / raw["store"],
-                   genesis=raw["genesis"])
+        return cls(data=data, origin=raw["origin"],
+                   store=os.environ.get(STORE_ENV) or raw["store"], genesis=raw["genesis"])
+
+    def open_store(self) -> SQLStore:
+        """Open this node's store and check it holds this node's ledger."""
+        store = open_store_spec(self.store, self.data)
+        try:
+            genesis_of(store, self)
+        except NodeError:
+            store.close()
+            raise
+        return store
 
 
-def open_ledger(data: Path, **options: object) -> Ledger:
+def open_ledger(data: Path, store: str | None = None, **options: object) -> Ledger:
     """Open the node in ``data`` and start its sequencer and checkpoint signer.
 
-    Validation runs in worker processes unless ``validation_processes=False``.
+    ``store`` overrides the configured store. Validation runs in worker processes
+    unless ``validation_processes=False``.
     """
     options.setdefault("validation_processes", True)
     config = NodeConfig.load(data)
+    if store:
+        config.store = store
     key = read_private_key(data / LOG_KEY_FILE)
-    store = SQLiteStore(config.store_path)
-    rules = RegistryRules(store, genesis_of(store, config), config.origin)
-    ledger = Ledger(store, config.origin, key, entry_types(), rules=rules,
+    opened = config.open_store()
+    rules = RegistryRules(opened, config.genesis, config.origin)
+    ledger = Ledger(opened, config.origin, key, entry_types(), rules=rules,
                     **options)  # type: ignore[arg-type]
     return ledger.start()
 
 
-def genesis_of(store: SQLiteStore, config: NodeConfig) -> str:
+def genesis_of(store: SQLStore, config: NodeConfig) -> str:
     """The genesis DID the ledger was created with (the store is the authority)."""
     genesis = store.get_meta(GENESIS_META)
-    if genesis is None or genesis != config.genesis:
+    if genesis is None:
+        raise NodeError(f"the store {redact(config.store)} holds no ledger: create it with "
+                        "'ipledger init --store', or copy a node into it with "
+                        "'ipledger store migrate'")
+    if genesis != config.genesis:
         raise NodeError(f"the store's genesis key {genesis} does not match {CONFIG_FILE}")
     return genesis

@@ -1,4 +1,4 @@
-"""The LedgerStore contract, run against every backend (SQLite today; PostgreSQL next)."""
+"""The LedgerStore contract, run against every backend (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,29 @@ from pathlib import Path
 import pytest
 
 from ipledger.log import TreeAppender, leaf_hash
-from ipledger.storage.base import AppendBatch, LedgerStore, StorageError, StoredCheckpoint
+from ipledger.storage.base import (
+    AppendBatch,
+    LedgerStore,
+    StateWrite,
+    StorageError,
+    StoredCheckpoint,
+)
+from ipledger.storage.copy import copy_store
+from ipledger.storage.postgresql import PostgreSQLStore
+from ipledger.storage.sql import SQLStore
 from ipledger.storage.sqlite import SQLiteStore
 
 Backend = Callable[[], LedgerStore]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     stores: list[LedgerStore] = []
+    dsn = request.getfixturevalue("postgres_dsn") if request.param == "postgresql" else None
 
     def factory() -> LedgerStore:
-        store = SQLiteStore(tmp_path / "store.sqlite")
+        store: LedgerStore = (PostgreSQLStore(dsn) if dsn else
+                              SQLiteStore(tmp_path / "store.sqlite"))
         stores.append(store)
         return store
 
@@ -125,3 +136,103 @@ def test_a_read_only_database_refuses_writes_clearly(tmp_path: Path) -> None:
         store.append(batch_of(TreeAppender(), 0, 1))
     assert store.tree_size() == 0
     store.close()
+
+
+def state_of(records: dict[str, bytes | None], root: bytes = b"r" * 32,
+             nodes: tuple[tuple[bytes, bytes], ...] = ()) -> StateWrite:
+    return StateWrite(records=records, nodes=list(nodes), root=root)
+
+
+def test_register_state_versions_and_prefix_order(open_store: Backend) -> None:
+    store = open_store()
+    tree = TreeAppender()
+    # Ids with non-ASCII characters: every backend must order them by code point.
+    ids = ["right/EM/tm/2", "right/EM/tm/10", "right/EM/tm/é", "right/EM/tm/Z",
+           "right/EM/tm/\U0001f600", "right/EM/tm/ä", "right/EN/x"]
+    store.append(batch_of(tree, 0, 2, state=state_of(
+        {i: b'{"v":1}' for i in ids}, root=b"1" * 32, nodes=((b"h" * 32, b"node-1"),))))
+    store.append(batch_of(tree, 2, 1, state=state_of(
+        {"right/EM/tm/2": b'{"v":2}', "right/EM/tm/Z": None}, root=b"2" * 32,
+        nodes=((b"h" * 32, b"node-1"), (b"g" * 32, b"node-2")))))
+    assert store.record_ids("right/EM/tm/") == sorted(i for i in ids if i.startswith(
+        "right/EM/tm/") and i != "right/EM/tm/Z")
+    assert store.read_record("right/EM/tm/2") == b'{"v":2}'
+    assert store.read_record("right/EM/tm/Z") is None
+    assert store.read_record_at("right/EM/tm/2", 2) == b'{"v":1}'
+    assert store.read_record_at("right/EM/tm/2", 3) == b'{"v":2}'
+    assert store.read_record_at("right/EM/tm/Z", 2) == b'{"v":1}'
+    assert store.read_record_at("right/EM/tm/Z", 3) is None  # deleted at size 3
+    assert store.read_record_at("right/EM/tm/2", 1) is None  # before it existed
+    assert store.state_root_sizes() == [2, 3]
+    assert store.state_root_at(2) == b"1" * 32
+    assert store.state_root_at(100) == b"2" * 32
+    assert store.state_root_at(1) is None
+    assert store.read_state_node(b"g" * 32) == b"node-2"
+    assert store.read_state_node(b"x" * 32) is None
+
+
+def test_many_nonces_and_tiles_in_one_read(open_store: Backend) -> None:
+    store = open_store()
+    tree = TreeAppender()
+    nonces = [(b"%016d" % i, i) for i in range(1_200)]  # more than one IN (...) chunk
+    store.append(batch_of(tree, 0, 1_200, nonces=nonces))
+    asked = [n for n, _ in nonces[::2]] + [b"unknown-nonce-00"]
+    assert store.seen_nonces(asked) == {n for n, _ in nonces[::2]}
+    tiles = store.read_tiles([(0, i, 256) for i in range(4)] + [(0, 4, 176), (1, 0, 4)])
+    assert [len(t) for t in tiles] == [8192] * 4 + [176 * 32, 4 * 32]
+
+
+def test_a_failing_state_write_leaves_nothing(open_store: Backend) -> None:
+    store = open_store()
+    tree = TreeAppender()
+    store.append(batch_of(tree, 0, 1, nonces=[(b"a" * 16, 1)],
+                          state=state_of({"party/P1": b"{}"})))
+    with pytest.raises(StorageError):
+        store.append(batch_of(tree.clone(), 1, 1, nonces=[(b"a" * 16, 2)],
+                              state=state_of({"party/P2": b"{}"}, root=b"x" * 32)))
+    assert store.record_ids("party/") == ["party/P1"]
+    assert store.state_root_sizes() == [1]
+
+
+def test_copy_into_the_other_backend_is_exact(open_store: Backend, tmp_path: Path,
+                                              request: pytest.FixtureRequest) -> None:
+    source = open_store()
+    tree = TreeAppender()
+    store_rows(source, tree)
+    target: SQLStore = (SQLiteStore(tmp_path / "copy.sqlite")
+                        if isinstance(source, PostgreSQLStore)
+                        else PostgreSQLStore(request.getfixturevalue("postgres_dsn")))
+    assert isinstance(source, SQLStore)
+    counts = copy_store(source, target)
+    assert counts["entries"] == 300 and counts["records"] == 2
+    for table, _ in SQLStore.TABLES:
+        mine = [r for page in source.dump_rows(table, page=7) for r in page]
+        theirs = [r for page in target.dump_rows(table, page=1000) for r in page]
+        if table == "meta":  # each store keeps its own schema version
+            mine = [r for r in mine if r[0] != "schema_version"]
+            theirs = [r for r in theirs if r[0] != "schema_version"]
+        assert mine == theirs, table
+    with pytest.raises(StorageError, match="not empty"):
+        copy_store(source, target)
+    target.close()
+
+
+def store_rows(store: LedgerStore, tree: TreeAppender) -> None:
+    store.append(batch_of(tree, 0, 300, keys=[(b"k", 3), (b"k", 1), (b"j", 2)],
+                          nonces=[(b"n" * 16, 5)],
+                          state=state_of({"a/1": b"1", "a/\u00e9": b"2"},
+                                         nodes=((b"h" * 32, b"n"),))))
+    store.add_checkpoint(StoredCheckpoint(300, "note"))
+    store.set_meta("genesis", "did:key:x")
+
+
+def test_reopening_keeps_the_schema_version(open_store: Backend) -> None:
+    first = open_store()
+    assert isinstance(first, SQLStore)
+    version = first.schema_version
+    assert version == max(v for v, _ in first.MIGRATIONS)
+    first.close()
+    again = open_store()
+    assert isinstance(again, SQLStore)
+    assert again.schema_version == version
+    assert again.get_meta("schema_version") == str(version)
