@@ -30,13 +30,14 @@ def ipledger(*args: str, check: bool = True, env: dict[str, str] | None = None,
 
 
 class NodeProcess:
-    def __init__(self, data: Path, origin: str = ORIGIN) -> None:
+    def __init__(self, data: Path, origin: str = ORIGIN, store: str | None = None) -> None:
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         if not (data / "node.json").exists():
-            ipledger("init", "--data", str(data), "--origin", origin)
+            ipledger("init", "--data", str(data), "--origin", origin,
+                     *(("--store", store) if store else ()))
         self.vkey = (data / "log.vkey").read_text().strip()
 
     def start(self) -> NodeProcess:

@@ -45,9 +45,10 @@ class CheckpointWatcher(threading.Thread):
                 time.sleep(0.02)
 
 
-def test_receipts_and_checkpoints_survive_repeated_sigkill(tmp_path: Path) -> None:
+def test_receipts_and_checkpoints_survive_repeated_sigkill(tmp_path: Path,
+                                                          store_spec: str | None) -> None:
     rng = random.Random(20261121)
-    node = NodeProcess(tmp_path / "node").start()
+    node = NodeProcess(tmp_path / "node", store=store_spec).start()
     verifier = NoteVerifier.from_vkey(node.vkey)
     watcher = CheckpointWatcher(node)
     watcher.start()

@@ -15,8 +15,9 @@ from tests.integration.node_process import NodeProcess, ipledger
 pytestmark = pytest.mark.slow
 
 
-def test_submit_any_entry_type_and_verify_its_extract(tmp_path: Path) -> None:
-    with NodeProcess(tmp_path / "node") as node:
+def test_submit_any_entry_type_and_verify_its_extract(tmp_path: Path,
+                                                     store_spec: str | None) -> None:
+    with NodeProcess(tmp_path / "node", store=store_spec) as node:
         key = tmp_path / "aurora.key"
         ipledger("keygen", "--out", str(key))
         receipt = tmp_path / "party.receipt.json"

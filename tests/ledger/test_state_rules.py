@@ -209,3 +209,23 @@ def test_replay_detects_a_tampered_state(counter_ledger, stamper) -> None:
     report = replay(store, CounterRules)
     assert not report.ok
     assert report.problems == [f"state root after entry {size - 1} differs from the recorded one"]
+
+
+@pytest.mark.parametrize("table", ["records", "record_versions"])
+def test_replay_detects_a_record_edited_in_place(counter_ledger, stamper, table) -> None:
+    """The roots can stay intact while a served record is edited: replay compares both."""
+    import sqlite3
+
+    from ipledger.ledger.replay import replay
+
+    ledger, _rules, store = counter_ledger
+    for n in range(3):
+        ledger.submit(add(stamper, "t", 2, n)).result(5)
+    assert replay(store, CounterRules).ok
+    db = sqlite3.connect(store.path)
+    db.execute(f"UPDATE {table} SET data = ? WHERE id = 'counter:t'",  # noqa: S608
+               (b'{"total":999}',))
+    db.commit()
+    db.close()
+    report = replay(store, CounterRules)
+    assert report.problems == ["record counter:t differs from the one the log derives"]
