@@ -223,7 +223,7 @@ def test_replay_detects_a_record_edited_in_place(counter_ledger, stamper, table)
         ledger.submit(add(stamper, "t", 2, n)).result(5)
     assert replay(store, CounterRules).ok
     db = sqlite3.connect(store.path)
-    db.execute(f"UPDATE {table} SET data = ? WHERE id = 'counter:t'",  # noqa: S608
+    db.execute(f"UPDATE {table} SET data = ? WHERE id = 'counter:t'",
                (b'{"total":999}',))
     db.commit()
     db.close()
