@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -15,6 +16,7 @@ from ipledger.codec import canonicalize
 from ipledger.identity import SigningKey
 from ipledger.ledger import Ledger, make_envelope
 from ipledger.node import entry_types
+from ipledger.storage.base import LedgerStore
 from ipledger.storage.sqlite import SQLiteStore
 
 ORIGIN = "bench.ipledger.localhost/log"
@@ -54,10 +56,25 @@ def scratch_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="ipledger-bench-"))
 
 
-def open_ledger(path: Path, **options: Any) -> Ledger:
+def open_ledger(store: Path | LedgerStore, **options: Any) -> Ledger:
+    """A started ledger on a SQLite file (a path) or on the given store."""
     key = SigningKey.from_seed(b"\x07" * 32)
     options.setdefault("validation_processes", True)  # as the node runs it
-    return Ledger(SQLiteStore(path), ORIGIN, key, entry_types(), **options).start()
+    opened = SQLiteStore(store) if isinstance(store, Path) else store
+    return Ledger(opened, ORIGIN, key, entry_types(), **options).start()
+
+
+def postgres_database() -> str:
+    """The URL of a new database on the private PostgreSQL server (scripts/postgres)."""
+    import psycopg
+
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.run([str(root / "scripts" / "postgres"), "start"], check=True,
+                            capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    name = f"bench_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def signed_stamps(n: int, start: int = 0, keys: int = 64) -> list[bytes]:

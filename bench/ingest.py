@@ -6,13 +6,34 @@ import os
 import sqlite3
 import time
 
-from bench.common import emit, note, open_ledger, scratch_dir, signed_stamps
+from bench.common import emit, note, open_ledger, postgres_database, scratch_dir, signed_stamps
+from ipledger.ledger import Ledger
 
 
 def bench_ingest(ceiling: float, n: int = 60_000) -> None:
-    entries = signed_stamps(n)
     db = scratch_dir() / "ingest.sqlite"
-    ledger = open_ledger(db)
+    n, _ = _ingest(open_ledger(db), n, ceiling)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    size = os.path.getsize(db)
+    raw = sum(len(e) for e in signed_stamps(256)) / 256 + 50  # + the seq the sequencer adds
+    emit("disk", size / n, "bytes/entry", raw, entries=n, database_bytes=size,
+         ceiling_is="mean entry size (the bytes that must be kept)", target=1_500)
+
+
+def bench_ingest_postgresql(ceiling: float, n: int = 60_000) -> None:
+    """The same ingest on the PostgreSQL backend (a private server on this machine)."""
+    from ipledger.storage.postgresql import PostgreSQLStore
+
+    _ingest(open_ledger(PostgreSQLStore(postgres_database())), n, ceiling,
+            name="ingest_postgresql", target=8_000)
+
+
+def _ingest(ledger: Ledger, n: int, ceiling: float, name: str = "ingest",
+            target: int = 20_000) -> tuple[int, float]:
+    """Time ``n`` stamps from submission to durable; emit; entries stored and seconds."""
+    entries = signed_stamps(n)
     try:
         warm, entries = entries[:256], entries[256:]  # start the validation workers
         for f in ledger.submit_many(warm):
@@ -26,17 +47,10 @@ def bench_ingest(ceiling: float, n: int = 60_000) -> None:
     finally:
         ledger.close()
         ledger.store.close()
-    n = len(entries)
-    emit("ingest", n / elapsed, "entries/s", ceiling, entries=n, batches=batches,
-         ceiling_is="Ed25519 verify/s, PyNaCl, all cores, same run", target=20_000)
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    size = os.path.getsize(db)
-    n += len(warm)
-    raw = sum(len(e) for e in entries) / len(entries) + 50  # + the seq object the sequencer adds
-    emit("disk", size / n, "bytes/entry", raw, entries=n, database_bytes=size,
-         ceiling_is="mean entry size (the bytes that must be kept)", target=1_500)
+    emit(name, len(entries) / elapsed, "entries/s", ceiling,
+         entries=len(entries), batches=batches, target=target,
+         ceiling_is="Ed25519 verify/s, PyNaCl, all cores, same run")
+    return n, elapsed
 
 
 def bench_checkpoint_latency(rate: int = 2_000, seconds: float = 6.0) -> None:
@@ -99,4 +113,5 @@ def measure_fsync_commit_ms(samples: int = 50) -> float:
 def run(ceiling: float) -> None:
     note(f"fsync'd SQLite commit: {measure_fsync_commit_ms():.2f} ms median")
     bench_ingest(ceiling)
+    bench_ingest_postgresql(ceiling)
     bench_checkpoint_latency()
