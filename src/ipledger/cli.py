@@ -338,57 +338,62 @@ def cmd_office_bootstrap(args: argparse.Namespace) -> int:
 
 def cmd_store_migrate(args: argparse.Namespace) -> int:
     """Copy a (stopped) node's store into an empty one and prove the copy."""
-    from ipledger.ledger.audit import audit_log
-    from ipledger.node import CONFIG_FILE, open_store_spec, redact
-    from ipledger.registry.engine import replay_register
+    from ipledger.node import open_store_spec, redact
+    from ipledger.services.store_admin import prove_store, set_store
     from ipledger.storage.copy import copy_store
 
     data = Path(args.data)
     config = NodeConfig.load(data)
     source = config.open_store()
     target = open_store_spec(args.to, data)
-    problems: list[str] = []
     try:
-        counts = copy_store(source, target, progress=None if args.quiet else (
-            lambda table, n: print(f"\r{table}: {n} rows", end="", file=sys.stderr)))
-        if not args.quiet:
-            print(file=sys.stderr)
-        print("copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
-        # The proof: the copy re-derives itself from its own entries, and ends where the
-        # source ends (log root, latest checkpoint, state root).
-        audit = audit_log(target, config.origin, _load_vkey(str(data / "log.vkey")))
-        problems += [f"fsck: {p}" for p in audit.problems]
-        replay = replay_register(target, config.origin)
-        problems += [f"replay: {p}" for p in replay.problems]
         size = source.tree_size()
-        for what, mine, theirs in (
-            ("tree size", size, target.tree_size()),
-            ("log root", source.root_hash(), target.root_hash()),
-            ("latest checkpoint", source.latest_checkpoint(), target.latest_checkpoint()),
-            ("state root", source.state_root_at(size), target.state_root_at(size)),
-            ("replayed state root", source.state_root_at(size) or replay.final_root,
-             replay.final_root),
-        ):
-            if mine != theirs:
-                problems.append(f"{what} differs between source and copy")
+        counts = copy_store(source, target)
+        print("copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+        proof = prove_store(target, config.origin, _load_vkey(str(data / "log.vkey")),
+                            original=source)
+        if source.tree_size() != size:
+            proof.problems.append("the node wrote while copying: stop it, then migrate "
+                                  "into an empty store again")
     finally:
         source.close()
         target.close()
-    for problem in problems:
-        print(f"PROBLEM {problem}")
-    if problems:
-        print("FAILED: the copy is not a faithful one; the node still uses "
-              f"{redact(config.store)}")
+    if not _print_proof(proof, "the copy"):
+        print(f"the node still uses {redact(config.store)}")
         return 1
-    root = replay.final_root.hex() if replay.final_root else "-"
-    print(f"OK: {audit.tree_size} entries and {audit.tiles_checked} tiles re-derived, "
-          f"{replay.roots_compared} state roots replayed; state root {root}")
     if args.switch:
-        raw = json.loads((data / CONFIG_FILE).read_text())
-        raw["store"] = args.to
-        (data / CONFIG_FILE).write_text(json.dumps(raw, indent=2))
-        print(f"{data / CONFIG_FILE} now uses {redact(args.to)}")
+        set_store(data, args.to)
+        print(f"{data / 'node.json'} now uses {redact(args.to)}")
     return 0
+
+
+def _print_proof(proof: Any, what: str) -> bool:
+    for problem in proof.problems:
+        print(f"PROBLEM {problem}")
+    if not proof.ok:
+        print(f"FAILED: {what} is not faithful")
+        return False
+    root = proof.state_root.hex() if proof.state_root else "-"
+    print(f"OK: {proof.entries} entries and {proof.tiles} tiles re-derived, "
+          f"{proof.checkpoints} checkpoints and {proof.state_roots} state roots checked; "
+          f"state root {root}")
+    return True
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from ipledger.services.store_admin import backup_node
+
+    counts, proof = backup_node(Path(args.data), Path(args.out))
+    print(f"backed up {counts['entries']} entries and {counts['records']} records "
+          f"into {args.out}")
+    return 0 if _print_proof(proof, "the backup") else 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from ipledger.services.store_admin import restore_node
+
+    proof = restore_node(Path(args.backup), Path(args.data), args.store)
+    return 0 if _print_proof(proof, "the restored node") else 1
 
 
 # -- argument parsing -------------------------------------------------------------
@@ -530,6 +535,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="on success, make node.json use the new store")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_store_migrate)
+
+    p = sub.add_parser("backup", help="online backup of a running (or stopped) node into a new "
+                       "directory, proven by fsck and replay")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="a new directory: itself a node directory "
+                   "(keys, config, SQLite store from one snapshot)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="make a node from a backup, then prove it by fsck, "
+                       "replay and root equality with the backup")
+    p.add_argument("backup", help="a directory written by 'ipledger backup'")
+    p.add_argument("--data", required=True, help="the new node directory (empty or absent)")
+    p.add_argument("--store", default=SQLITE_FILE,
+                   help="SQLite file in DATA (default) or an empty postgresql:// database")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
@@ -537,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (NodeError, KeyFileError, StorageError) as exc:
+    except (NodeError, KeyFileError, StorageError, FileExistsError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -10,14 +10,14 @@ import psycopg
 import pytest
 
 from ipledger.demo import seed
-from ipledger.node import init_node, open_ledger
+from ipledger.node import SQLITE_FILE, init_node, open_ledger
 from tests.integration.node_process import ORIGIN, NodeProcess, ipledger
 
 pytestmark = pytest.mark.slow
 
 
-def seeded_node(data: Path) -> None:
-    init_node(data, ORIGIN)
+def seeded_node(data: Path, store: str | None = None) -> None:
+    init_node(data, ORIGIN, store or SQLITE_FILE)
     ledger = open_ledger(data, validation_processes=False)
     try:
         seed(ledger, data)

@@ -236,3 +236,18 @@ def test_reopening_keeps_the_schema_version(open_store: Backend) -> None:
     assert isinstance(again, SQLStore)
     assert again.schema_version == version
     assert again.get_meta("schema_version") == str(version)
+
+
+def test_a_snapshot_does_not_see_later_batches(open_store: Backend) -> None:
+    store = open_store()
+    assert isinstance(store, SQLStore)
+    tree = TreeAppender()
+    store.append(batch_of(tree, 0, 5, state=state_of({"a/1": b"1"})))
+    with store.snapshot():
+        store.append(batch_of(tree, 5, 5, state=state_of({"a/2": b"2"})))  # the writer
+        assert store.tree_size() == 5
+        assert store.record_ids("a/") == ["a/1"]
+        with pytest.raises(StorageError):
+            store.read_entries(5, 6)
+    assert store.tree_size() == 10
+    assert store.record_ids("a/") == ["a/1", "a/2"]

@@ -139,6 +139,20 @@ class PostgreSQLStore(SQLStore):
             return False  # the server is gone: the caller reports the original failure
         return size == batch.first_index + len(batch.entries) and root == batch.root_hash
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        self._query("SELECT 1")  # this thread's reader, connected
+        conn: psycopg.Connection[Any] = self._local.conn
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute("SELECT count(*) FROM meta")  # the first statement takes the snapshot
+        self._local.pinned = True
+        try:
+            yield
+        finally:
+            self._local.pinned = False
+            if not conn.closed and not conn.broken:
+                conn.execute("COMMIT")
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         for attempt in (1, 2):
             conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
@@ -151,7 +165,7 @@ class PostgreSQLStore(SQLStore):
             except psycopg.OperationalError as exc:  # a broken connection: one fresh try
                 self._forget(conn)
                 self._local.conn = None
-                if attempt == 2:
+                if attempt == 2 or getattr(self._local, "pinned", False):
                     raise StorageError(f"read failed: {exc}") from exc
             except psycopg.Error as exc:
                 raise StorageError(f"read failed: {exc}") from exc

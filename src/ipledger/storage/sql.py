@@ -62,6 +62,11 @@ class SQLStore(ABC):
         """True for the backend's database errors (mapped to StorageError)."""
 
     @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Within it, every read of this thread sees the store as of one instant (for an
+        online backup while the node keeps writing)."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     # -- helpers ------------------------------------------------------------------

@@ -95,6 +95,16 @@ class SQLiteStore(SQLStore):
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._reader().execute(sql, params).fetchall()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        conn = self._reader()
+        conn.execute("BEGIN")  # WAL: the first read fixes what this transaction sees
+        try:
+            conn.execute("SELECT count(*) FROM meta").fetchone()
+            yield
+        finally:
+            conn.execute("COMMIT")
+
     def _is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.Error)
 

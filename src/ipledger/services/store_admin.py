@@ -1,0 +1,133 @@
+"""Whole-node operations on stores: prove a copy, online backup, restore.
+
+A copy is proven, not trusted: ``log fsck`` on it (every tile and checkpoint
+recomputed from its entries), a replay of the register (every state root, every
+served record), and the same tree size, log root, checkpoint and state root as
+the original.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ipledger.identity import NoteVerifier
+from ipledger.ledger.audit import audit_log
+from ipledger.node import CONFIG_FILE, SQLITE_FILE, NodeConfig, open_store_spec
+from ipledger.registry.engine import replay_register
+from ipledger.storage.copy import copy_store
+from ipledger.storage.sql import SQLStore
+
+# What a node directory holds besides its store (documents join when they exist).
+NODE_FILES = (CONFIG_FILE, "log.vkey", "keys", "documents")
+
+
+@dataclass
+class Proof:
+    entries: int = 0
+    tiles: int = 0
+    checkpoints: int = 0
+    state_roots: int = 0
+    state_root: bytes | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def prove_store(store: SQLStore, origin: str, verifier: NoteVerifier,
+                original: SQLStore | None = None) -> Proof:
+    """Check ``store`` from its own entries; if given, that it ends where ``original`` does."""
+    audit = audit_log(store, origin, verifier)
+    replay = replay_register(store, origin)
+    proof = Proof(entries=audit.tree_size, tiles=audit.tiles_checked,
+                  checkpoints=audit.checkpoints_checked, state_roots=replay.roots_compared,
+                  state_root=replay.final_root,
+                  problems=[f"fsck: {p}" for p in audit.problems]
+                  + [f"replay: {p}" for p in replay.problems])
+    size = store.tree_size()
+    recorded = store.state_root_at(size)
+    if recorded is not None and recorded != replay.final_root:
+        proof.problems.append("the final state root differs from the replayed one")
+    if original is not None:
+        with original.snapshot():
+            theirs = original.tree_size()
+            latest = original.latest_checkpoint()
+            pairs = (("tree size", theirs, size),
+                     ("log root", original.root_hash(), store.root_hash()),
+                     ("latest checkpoint", latest,
+                      store.checkpoint_at(latest.tree_size) if latest else None),
+                     ("state root", original.state_root_at(theirs), recorded))
+        proof.problems += [f"{what} differs from the original's"
+                           for what, a, b in pairs if a != b]
+    return proof
+
+
+def _verifier(data: Path) -> NoteVerifier:
+    return NoteVerifier.from_vkey((data / "log.vkey").read_text().strip())
+
+
+def backup_node(data: Path, out: Path) -> tuple[dict[str, int], Proof]:
+    """An online backup of the node in ``data`` into the new directory ``out``.
+
+    ``out`` is itself a node directory (keys, config, log.vkey, documents and a SQLite
+    store copied from one snapshot of the live store, whatever its backend), proven
+    before this returns.
+    """
+    config = NodeConfig.load(data)
+    if out.exists():
+        raise FileExistsError(f"{out} already exists")
+    out.mkdir(parents=True, mode=0o700)
+    for name in NODE_FILES:
+        src = data / name
+        if src.is_dir():
+            shutil.copytree(src, out / name)
+        elif src.exists():
+            shutil.copy2(src, out / name)
+    set_store(out, SQLITE_FILE)
+    source = config.open_store()
+    target = open_store_spec(SQLITE_FILE, out)
+    try:
+        counts = copy_store(source, target)
+        proof = prove_store(target, config.origin, _verifier(data))
+    finally:
+        source.close()
+        target.close()
+    return counts, proof
+
+
+def restore_node(backup: Path, data: Path, store: str = SQLITE_FILE) -> Proof:
+    """Make ``data`` a node from ``backup`` (a backup directory) on ``store``; prove it."""
+    config = NodeConfig.load(backup)
+    if data.exists() and any(data.iterdir()):
+        raise FileExistsError(f"{data} is not empty")
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name in NODE_FILES:
+        src = backup / name
+        if src.is_dir():
+            shutil.copytree(src, data / name)
+        elif src.exists() and name != CONFIG_FILE:
+            shutil.copy2(src, data / name)
+    (data / CONFIG_FILE).write_text((backup / CONFIG_FILE).read_text())
+    (data / CONFIG_FILE).chmod(0o600)
+    set_store(data, store)
+    source = config.open_store()
+    target = open_store_spec(store, data)
+    try:
+        copy_store(source, target)
+        return prove_store(target, config.origin, _verifier(backup), original=source)
+    finally:
+        source.close()
+        target.close()
+
+
+def set_store(data: Path, store: str) -> None:
+    import json
+
+    path = data / CONFIG_FILE
+    raw = json.loads(path.read_text())
+    raw["store"] = store
+    path.write_text(json.dumps(raw, indent=2))
+    path.chmod(0o600)
