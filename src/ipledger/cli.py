@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ipledger.codec import canonicalize, parse_json
+from ipledger.config import Config, ConfigError
 from ipledger.identity import (
     KeyFileError,
     NoteVerifier,
@@ -22,6 +23,7 @@ from ipledger.identity import (
 from ipledger.ledger import make_envelope, verify_receipt
 from ipledger.log import Checkpoint
 from ipledger.node import SQLITE_FILE, NodeConfig, NodeError, init_node, open_ledger
+from ipledger.registry.engine import GENESIS_META
 from ipledger.services.evidence import STAMP_TYPE, file_sha256
 from ipledger.storage.base import StorageError
 
@@ -85,16 +87,39 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_config(args: argparse.Namespace) -> Config:
+    """serve/demo: DATA/ipledger.toml (or --config FILE), the environment, then the flags."""
+    from ipledger.config import load_config
+
+    return load_config(Path(args.data), args.config, flags={
+        "server.host": args.host, "server.port": args.port, "server.log_level": args.log_level,
+        "server.access_log": args.access_log, "store.url": args.store,
+        "server.log_format": args.log_format,
+    })
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ipledger.api.app import create_app
+    from ipledger.logs import configure_logging
 
-    ledger = open_ledger(Path(args.data), args.store)
+    settings = _serve_config(args)
+    # Before the ledger opens, so its start-up logs come out in the chosen format too.
+    configure_logging(settings.server.log_format, settings.server.log_level,
+                      settings.server.access_log)
+    ledger = open_ledger(Path(args.data), settings=settings)
     try:
+        app = create_app(ledger)
+        app.state.config = settings  # the API's settings: [limits], [cors], [documents], ...
+        server = settings.server
         config = uvicorn.Config(
-            create_app(ledger), host=args.host, port=args.port, log_level=args.log_level,
-            access_log=args.access_log, timeout_graceful_shutdown=5,
+            app, host=server.host, port=server.port, log_level=server.log_level,
+            # Logging is configured above; the access log is ipledger.access (route, duration).
+            log_config=None, access_log=False, timeout_graceful_shutdown=5,
+            proxy_headers=bool(server.trusted_proxies),
+            forwarded_allow_ips=list(server.trusted_proxies) or None,
+            server_header=False,  # no "Server: uvicorn" (api/hardening.py: security headers)
         )
         uvicorn.Server(config).run()
     finally:
@@ -105,9 +130,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Initialise (once), stamp the bundled sample documents (once), then serve."""
     data = Path(args.data)
+    settings = _serve_config(args)
     if not (data / "node.json").exists():
-        init_node(data, args.origin, args.store or SQLITE_FILE)
-    ledger = open_ledger(data, args.store)
+        init_node(data, args.origin, settings.store.url)
+    ledger = open_ledger(data, settings=settings)
     try:
         if ledger.store.tree_size() == 0:
             from ipledger.demo import seed
@@ -115,8 +141,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(seed(ledger, data), file=sys.stderr)
     finally:
         ledger.close()
-    print(f"serving at http://{args.host}:{args.port}/", file=sys.stderr)
+    print(f"serving at http://{settings.server.host}:{settings.server.port}/", file=sys.stderr)
     return cmd_serve(args)
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from ipledger.config import load_config
+
+    print(load_config(Path(args.data), args.config).describe(), end="")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from ipledger.doctor import report, run_doctor
+
+    text, status = report(run_doctor(Path(args.data), Path(args.config) if args.config
+                                     else None))
+    print(text, end="")
+    return status
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
@@ -181,9 +223,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return cmd_verify_extract(args)
     if args.path == "receipt":
         return cmd_verify_receipt(args)
+    if args.path == "export":
+        return cmd_verify_export(args)
     if args.file is not None:
         return _fail("usage: ipledger verify PATH --vkey VKEY | verify extract FILE --vkey VKEY "
-                     "| verify receipt FILE --vkey VKEY", 2)
+                     "| verify receipt FILE --vkey VKEY | verify export DIR --vkey VKEY", 2)
     path = Path(args.path)
     receipt_path = Path(args.receipt) if args.receipt else Path(f"{path}.receipt.json")
     verified = _checked_offline(path, receipt_path, args.vkey, verify_receipt)
@@ -207,6 +251,48 @@ def cmd_verify(args: argparse.Namespace) -> int:
           f"{verified.checkpoint.origin} at ledger time {entry['seq']['time']}, "
           f"signed by {entry['actor'].split('#')[0]}; proven in the checkpoint of size "
           f"{verified.checkpoint.tree_size}")
+    return 0
+
+
+def cmd_verify_export(args: argparse.Namespace) -> int:
+    """An export directory, offline: every tile, checkpoint and state root re-derived."""
+    from ipledger.ledger.audit import audit_log
+    from ipledger.ledger.export import ExportedLog
+    from ipledger.registry.engine import replay_register
+    from ipledger.services.store_admin import Proof
+
+    if args.file is None:
+        return _fail("usage: ipledger verify export DIR --vkey VKEY", 2)
+    export = ExportedLog(Path(args.file))
+    verifier = _load_vkey(args.vkey)
+    origin = str(export.ledger.get("origin", ""))
+    audit = audit_log(export, origin, verifier)
+    proof = Proof(entries=audit.tree_size, tiles=audit.tiles_checked,
+                  checkpoints=audit.checkpoints_checked,
+                  problems=[f"fsck: {p}" for p in audit.problems])
+    if export.get_meta(GENESIS_META) is not None and not proof.problems:
+        replay = replay_register(export, origin, compare_records=False)
+        proof.state_roots, proof.state_root = replay.roots_compared, replay.final_root
+        proof.problems += [f"replay: {p}" for p in replay.problems]
+    return 0 if _print_proof(proof, f"the export {args.file}") else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ipledger.ledger.export import export_log
+
+    data = Path(args.data)
+    config = NodeConfig.load(data)
+    store = config.open_store()
+    try:
+        summary = export_log(store, config.origin, Path(args.out), meta=[GENESIS_META])
+    finally:
+        store.close()
+    import shutil
+
+    shutil.copy2(data / "log.vkey", Path(args.out) / "log.vkey")
+    print(f"exported {summary.tree_size} entries ({summary.bundles} entry bundles, "
+          f"{summary.tiles} hash tiles, {summary.checkpoints} checkpoints) into {args.out}; "
+          f"check it with: ipledger verify export {args.out} --vkey {args.out}/log.vkey")
     return 0
 
 
@@ -417,13 +503,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     def serve_args(p: argparse.ArgumentParser) -> None:
+        # Flags override $IPLEDGER_<SECTION>_<KEY>, which override DATA/ipledger.toml
+        # (docs/configuration.md); None: not given.
         p.add_argument("--data", required=True)
-        p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=8000)
-        p.add_argument("--log-level", default="info")
-        p.add_argument("--access-log", action="store_true")
+        p.add_argument("--config", metavar="FILE",
+                       help="read this TOML file instead of DATA/ipledger.toml")
+        p.add_argument("--host", help="[server] host (default 127.0.0.1)")
+        p.add_argument("--port", type=int, help="[server] port (default 8000)")
+        p.add_argument("--log-level", help="[server] log_level (default info)")
+        p.add_argument("--access-log", action="store_true", default=None,
+                       help="[server] access_log")
+        p.add_argument("--log-format", choices=("text", "json"),
+                       help="[server] log_format: text (default) or one JSON object per line")
         p.add_argument("--store", help="use this store instead of node.json's (a postgresql:// "
-                       "URL holding this node's ledger; also $IPLEDGER_STORE)")
+                       "URL holding this node's ledger; also $IPLEDGER_STORE_URL)")
 
     p = sub.add_parser("serve", help="serve the REST API, tlog tiles and web pages")
     serve_args(p)
@@ -433,6 +526,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve_args(p)
     p.add_argument("--origin", default="demo.ipledger.localhost/evidence")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("config", help="a node's configuration (docs/configuration.md)")
+    config_sub = p.add_subparsers(dest="config_command", required=True)
+    p = config_sub.add_parser("show", help="the effective configuration, each value with its "
+                              "source (flag, environment, file, default)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--config", metavar="FILE",
+                   help="read this TOML file instead of DATA/ipledger.toml")
+    p.set_defaults(func=cmd_config_show)
+
+    p = sub.add_parser(
+        "doctor", help="check a node (keys, permissions, store, disk, clock, checkpoint, "
+        "config) and say what to fix",
+        description="One line per check: OK, WARN or FAIL with the fix. Exit status 0 if "
+        "nothing FAILed, else 1.")
+    p.add_argument("--data", required=True)
+    p.add_argument("--config", metavar="FILE",
+                   help="check this TOML file instead of DATA/ipledger.toml")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("keygen", help="create an Ed25519 signing key (PKCS#8 PEM, mode 0600)")
     p.add_argument("--out", required=True)
@@ -461,9 +573,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check a file against its receipt (or an extract), offline")
     p.add_argument("path", metavar="PATH",
-                   help="the stamped file, or the word 'extract' or 'receipt'")
+                   help="the stamped file, or the word 'extract', 'receipt' or 'export'")
     p.add_argument("file", nargs="?", metavar="FILE",
-                   help="with 'extract' or 'receipt': the document to check")
+                   help="with 'extract' or 'receipt': the document to check; with 'export': "
+                   "the export directory")
     p.add_argument("--receipt", help="receipt file (default PATH.receipt.json)")
     p.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it")
     p.set_defaults(func=cmd_verify)
@@ -536,6 +649,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_store_migrate)
 
+    p = sub.add_parser("export", help="write the whole log as portable files (tlog-tiles "
+                       "layout: checkpoint, hash tiles, entry bundles, every checkpoint)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="the export directory")
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("backup", help="online backup of a running (or stopped) node into a new "
                        "directory, proven by fsck and replay")
     p.add_argument("--data", required=True)
@@ -557,7 +676,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (NodeError, KeyFileError, StorageError, FileExistsError) as exc:
+    except (NodeError, KeyFileError, StorageError, FileExistsError, ConfigError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
