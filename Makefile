@@ -1,5 +1,5 @@
 # ipledger — the two Quick start commands are `make run` and `make test`.
-.PHONY: run test lint bench typecheck interop fuzz clean
+.PHONY: run test lint bench typecheck interop fuzz loadtest clean
 
 DATA ?= data/demo
 HOST ?= 127.0.0.1
@@ -24,6 +24,10 @@ bench:  ## benchmarks, one JSON object per line (see DESIGN.md)
 fuzz:  ## libFuzzer (atheris) over the envelope validator: 1,000,000 inputs (the suite runs 30,000)
 	./scripts/bootstrap
 	IPLEDGER_FUZZ_RUNS=$${IPLEDGER_FUZZ_RUNS:-1000000} .venv/bin/python -m pytest -p no:cacheprovider tests/hardening/test_fuzzing.py -k fuzzer
+
+loadtest:  ## 2,000 mixed requests/s for 10 minutes against a real node (the suite runs 20 s at 500/s)
+	./scripts/bootstrap
+	IPLEDGER_LOAD_RATE=$${IPLEDGER_LOAD_RATE:-2000} IPLEDGER_LOAD_SECONDS=$${IPLEDGER_LOAD_SECONDS:-600} .venv/bin/python -m pytest -p no:cacheprovider tests/hardening/test_load.py
 
 interop:  ## build the Go (golang.org/x/mod) tlog client used by the interop tests
 	./scripts/build-go-tlog-client
