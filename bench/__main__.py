@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import os
 
-from bench import extract_bulk, ingest, ingest_http, proofs, registry_bench, state_proofs
+from bench import (
+    documents,
+    extract_bulk,
+    ingest,
+    ingest_http,
+    proofs,
+    registry_bench,
+    state_proofs,
+)
 from bench.common import emit, note
 from ipledger.identity import ed25519_verify_ceiling
 
@@ -26,6 +34,8 @@ def main() -> None:
     registry_bench.run(ceiling)
     note("extract_1m (register of 1,000,000 rights, bulk-loaded)")
     extract_bulk.run()
+    note("disk_write_fsync, documents_upload, documents_upload_http")
+    documents.run()
 
 
 if __name__ == "__main__":

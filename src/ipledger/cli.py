@@ -102,6 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ipledger.api.app import create_app
+    from ipledger.api.hardening import AccessConfig
     from ipledger.logs import configure_logging
 
     settings = _serve_config(args)
@@ -110,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       settings.server.access_log)
     ledger = open_ledger(Path(args.data), settings=settings)
     try:
-        app = create_app(ledger)
+        app = create_app(ledger, AccessConfig.from_config(settings))  # [limits], [cors]
         app.state.config = settings  # the API's settings: [limits], [cors], [documents], ...
         server = settings.server
         config = uvicorn.Config(
@@ -256,24 +257,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_verify_export(args: argparse.Namespace) -> int:
     """An export directory, offline: every tile, checkpoint and state root re-derived."""
-    from ipledger.ledger.audit import audit_log
     from ipledger.ledger.export import ExportedLog
-    from ipledger.registry.engine import replay_register
-    from ipledger.services.store_admin import Proof
+    from ipledger.services.store_admin import prove_store
 
     if args.file is None:
         return _fail("usage: ipledger verify export DIR --vkey VKEY", 2)
     export = ExportedLog(Path(args.file))
-    verifier = _load_vkey(args.vkey)
-    origin = str(export.ledger.get("origin", ""))
-    audit = audit_log(export, origin, verifier)
-    proof = Proof(entries=audit.tree_size, tiles=audit.tiles_checked,
-                  checkpoints=audit.checkpoints_checked,
-                  problems=[f"fsck: {p}" for p in audit.problems])
-    if export.get_meta(GENESIS_META) is not None and not proof.problems:
-        replay = replay_register(export, origin, compare_records=False)
-        proof.state_roots, proof.state_root = replay.roots_compared, replay.final_root
-        proof.problems += [f"replay: {p}" for p in replay.problems]
+    if export.get_meta(GENESIS_META) is None:
+        return _fail(f"{args.file}/ledger.json names no genesis key: not a register export")
+    proof = prove_store(export, str(export.ledger.get("origin", "")), _load_vkey(args.vkey),
+                        compare_records=False)
     return 0 if _print_proof(proof, f"the export {args.file}") else 1
 
 
@@ -482,6 +475,58 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0 if _print_proof(proof, "the restored node") else 1
 
 
+def cmd_document_put(args: argparse.Namespace) -> int:
+    """Upload a file to the node's document store (streamed); print its SHA-256."""
+    from ipledger.services.document_client import DocumentClientError, upload_document
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"not a file: {path}", 2)
+    try:
+        sha256, created = upload_document(args.node, path, read_private_key(Path(args.key)),
+                                          args.media_type)
+    except DocumentClientError as exc:
+        return _fail(str(exc))
+    print(sha256)
+    if not created:
+        print(f"{path}: already stored", file=sys.stderr)
+    return 0
+
+
+def cmd_document_get(args: argparse.Namespace) -> int:
+    """Download a document; keep it only if it hashes to its name."""
+    from ipledger.documents import is_sha256_hex
+    from ipledger.services.document_client import DocumentClientError, download_document
+
+    if not is_sha256_hex(args.sha256):
+        return _fail("SHA256 must be 64 lowercase hex digits", 2)
+    key = read_private_key(Path(args.key)) if args.key else None
+    try:
+        size = download_document(args.node, args.sha256, Path(args.out), key)
+    except DocumentClientError as exc:
+        return _fail(str(exc))
+    print(f"OK {args.out}: {size} bytes, SHA-256 {args.sha256}", file=sys.stderr)
+    return 0
+
+
+def cmd_document_fsck(args: argparse.Namespace) -> int:
+    """Re-hash every stored document against its name."""
+    from ipledger.config import load_config
+    from ipledger.documents import FilesystemDocumentStore
+
+    store = FilesystemDocumentStore.from_config(load_config(Path(args.data), args.config))
+    report = store.fsck()
+    for line in report.corrupted:
+        print(f"CORRUPTED {line}")
+    for line in report.misplaced:
+        print(f"MISPLACED {line} (not named by its SHA-256)")
+    for line in report.temporary:
+        print(f"TEMPORARY {line} (an unfinished upload)")
+    print(f"{'OK' if report.ok else 'FAILED'}: {report.checked} documents "
+          f"({report.bytes_checked} bytes) re-hashed in {store.root}")
+    return 0 if report.ok else 1
+
+
 # -- argument parsing -------------------------------------------------------------
 
 
@@ -669,6 +714,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default=SQLITE_FILE,
                    help="SQLite file in DATA (default) or an empty postgresql:// database")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("document", help="the node's document store (files named by SHA-256, "
+                       "confidential until the right listing them is published)")
+    document_sub = p.add_subparsers(dest="document_command", required=True)
+    p = document_sub.add_parser("put", help="upload a file (streamed); prints its SHA-256")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--node", required=True, help="node URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("--key", required=True, help="a party's key (logs in with it)")
+    p.add_argument("--media-type", help="the file's media type (default: from its name)")
+    p.set_defaults(func=cmd_document_put)
+    p = document_sub.add_parser("get", help="download a document; written to --out only if "
+                                "it hashes to SHA256")
+    p.add_argument("sha256", metavar="SHA256")
+    p.add_argument("--node", required=True)
+    p.add_argument("--key", help="a party's key, for a confidential document")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_document_get)
+    p = document_sub.add_parser("fsck", help="re-hash every stored document against its name")
+    p.add_argument("--data", required=True)
+    p.add_argument("--config", metavar="FILE",
+                   help="read this TOML file instead of DATA/ipledger.toml")
+    p.set_defaults(func=cmd_document_fsck)
     return parser
 
 

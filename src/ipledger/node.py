@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipledger.identity import (
     NoteSigner,
@@ -22,12 +23,15 @@ from ipledger.storage.postgresql import PostgreSQLStore, is_postgresql_url
 from ipledger.storage.sql import SQLStore
 from ipledger.storage.sqlite import SQLiteStore
 
+if TYPE_CHECKING:
+    from ipledger.config import Config
+
 CONFIG_FILE = "node.json"
 VKEY_FILE = "log.vkey"
 LOG_KEY_FILE = "keys/log.key"
 GENESIS_KEY_FILE = "keys/genesis.key"  # signs governance entries: offices, staff roles
 SQLITE_FILE = "ledger.sqlite"
-STORE_ENV = "IPLEDGER_STORE"  # overrides node.json's "store" (e.g. a PostgreSQL URL)
+STORE_ENV = "IPLEDGER_STORE"  # overrides node.json's "store"; see ipledger.config
 # A signed-note key name: printable, no spaces or '+' (C2SP signed-note).
 _ORIGIN = re.compile(r"[!-*,-~]{1,200}\Z")
 
@@ -92,17 +96,21 @@ def redact(spec: str) -> str:
 class NodeConfig:
     data: Path
     origin: str
-    store: str  # as in node.json, unless $IPLEDGER_STORE overrides it
+    store: str  # as in node.json, unless the configuration (ipledger.toml, env) overrides it
     genesis: str
 
     @classmethod
-    def load(cls, data: Path) -> NodeConfig:
+    def load(cls, data: Path, config: Config | None = None) -> NodeConfig:
+        """``node.json``, with the store the effective configuration names (``config``, or
+        ``DATA/ipledger.toml`` and the environment: see :mod:`ipledger.config`)."""
         try:
             raw = json.loads((data / CONFIG_FILE).read_text())
         except FileNotFoundError:
             raise NodeError(f"{data} is not a node directory; run 'ipledger init' first") from None
-        return cls(data=data, origin=raw["origin"],
-                   store=os.environ.get(STORE_ENV) or raw["store"], genesis=raw["genesis"])
+        if config is None:
+            config = load_node_config(data)
+        store = raw["store"] if config.source("store.url") == "default" else config.store.url
+        return cls(data=data, origin=raw["origin"], store=store, genesis=raw["genesis"])
 
     def open_store(self) -> SQLStore:
         """Open this node's store and check it holds this node's ledger."""
@@ -115,14 +123,31 @@ class NodeConfig:
         return store
 
 
-def open_ledger(data: Path, store: str | None = None, **options: object) -> Ledger:
+def load_node_config(data: Path, config_file: Path | None = None) -> Config:
+    """The effective configuration of the node in ``data`` (a NodeError if invalid)."""
+    from ipledger.config import ConfigError, load_config
+
+    try:
+        return load_config(data, config_file)
+    except ConfigError as exc:
+        raise NodeError(str(exc)) from None
+
+
+def open_ledger(data: Path, store: str | None = None, settings: Config | None = None,
+                **options: object) -> Ledger:
     """Open the node in ``data`` and start its sequencer and checkpoint signer.
 
-    ``store`` overrides the configured store. Validation runs in worker processes
+    ``store`` overrides the configured store; ``settings`` is the node's configuration
+    (default: ``DATA/ipledger.toml`` and the environment), whose ``[ledger]`` options
+    apply unless ``options`` say otherwise. Validation runs in worker processes
     unless ``validation_processes=False``.
     """
     options.setdefault("validation_processes", True)
-    config = NodeConfig.load(data)
+    if settings is None:
+        settings = load_node_config(data)
+    for name, value in settings.ledger.options().items():
+        options.setdefault(name, value)
+    config = NodeConfig.load(data, settings)
     if store:
         config.store = store
     key = read_private_key(data / LOG_KEY_FILE)

@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ipledger.api.app import create_app
+from ipledger.api.hardening import AccessConfig
 from ipledger.demo import seed
 from ipledger.node import init_node, open_ledger
 from ipledger.registry.engine import replay_register
@@ -46,7 +47,9 @@ def test_rejected_inputs_change_nothing_over_http(tmp_path: Path) -> None:
         seed(ledger, data)
         size = ledger.store.tree_size()
         accepted = rejected = 0
-        with TestClient(create_app(ledger)) as client:
+        # No rate limits: thousands of requests from one client are the point here.
+        access = AccessConfig(requests=None, auth_requests=None, failed_logins=None)
+        with TestClient(create_app(ledger, access)) as client:
             for i in range(3_000):
                 fdp = atheris.FuzzedDataProvider(rng.randbytes(rng.randrange(8, 400)))
                 if i % 3:
@@ -67,6 +70,7 @@ def test_rejected_inputs_change_nothing_over_http(tmp_path: Path) -> None:
                     rejected += 1
                     problem = resp.json()
                     assert problem["rule"] and problem["detail"], problem
+                    assert problem["rule"] != "rate-limited"
         assert rejected > 2_000 and accepted > 20, (accepted, rejected)
         assert ledger.store.tree_size() == size + accepted
         report = replay_register(ledger.store, fuzz_envelope.ORIGIN)

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ipledger.api import entries, registry, tlog
+from ipledger.api import auth, documents, entries, observability, registry, tlog
+from ipledger.api.hardening import AccessConfig
 from ipledger.api.openapi import SPEC
 from ipledger.api.problems import on_http_exception, on_rejection, on_unexpected
 from ipledger.api.waiting import CheckpointWaiter
@@ -31,7 +32,7 @@ async def get_problem_type(request: Request) -> Response:
     return PlainTextResponse(f"{rule} (HTTP {status}): {title}\n")
 
 
-def create_app(ledger: Ledger) -> Starlette:
+def create_app(ledger: Ledger, access: AccessConfig | None = None) -> Starlette:
     """An ASGI app over a started ledger (the caller owns the ledger's lifetime)."""
     from ipledger.web.pages import routes as web_routes
 
@@ -44,9 +45,12 @@ def create_app(ledger: Ledger) -> Starlette:
         routes=[
             *entries.routes,
             *registry.routes,
+            *auth.routes,
+            *documents.routes,  # store: app.state.documents or [documents]
             *tlog.routes,
             Route("/openapi.json", get_openapi, methods=["GET"]),
             Route("/problems/{rule}", get_problem_type, methods=["GET"]),
+            *observability.routes,
             *web_routes,
         ],
         exception_handlers={
@@ -57,4 +61,6 @@ def create_app(ledger: Ledger) -> Starlette:
         lifespan=lifespan,
     )
     app.state.ledger = ledger
+    auth.install_access_control(app, ledger, access)  # sessions, limits, headers, CORS
+    observability.install(app, ledger)  # outermost: metrics and access log of every request
     return app

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ipledger.api.bodies import int_param, read_body
+from ipledger.api.observability import timed_proof
 from ipledger.codec import b64_encode
 from ipledger.ledger import MAX_SUBMITTED_BYTES, Ledger, Rejection, Sequenced
 from ipledger.log import leaf_hash
@@ -36,7 +37,8 @@ def _path_index(request: Request) -> int:
 async def _receipts_for(request: Request, sequenced: list[Sequenced]) -> list[dict[str, Any]]:
     ledger = _ledger(request)
     checkpoint = await request.app.state.waiter.wait_for(max(s.index for s in sequenced) + 1)
-    return await asyncio.to_thread(ledger.receipts, [s.index for s in sequenced], checkpoint)
+    return await timed_proof(request, "receipt", ledger.receipts, [s.index for s in sequenced],
+                             checkpoint)
 
 
 async def post_entry(request: Request) -> Response:
@@ -84,7 +86,7 @@ async def get_inclusion_proof(request: Request) -> Response:
     ledger = _ledger(request)
     index = _path_index(request)
     size = int_param(request, "size", ledger.tree_size())
-    proof = await asyncio.to_thread(ledger.inclusion_proof, index, size)
+    proof = await timed_proof(request, "inclusion", ledger.inclusion_proof, index, size)
     entry = await asyncio.to_thread(ledger.entry, index)
     checkpoint = ledger.store.checkpoint_at(size)
     return JSONResponse({
@@ -99,14 +101,14 @@ async def get_inclusion_proof(request: Request) -> Response:
 async def get_receipt(request: Request) -> Response:
     ledger = _ledger(request)
     index = _path_index(request)
-    return JSONResponse(await asyncio.to_thread(ledger.receipt, index))
+    return JSONResponse(await timed_proof(request, "receipt", ledger.receipt, index))
 
 
 async def get_consistency_proof(request: Request) -> Response:
     ledger = _ledger(request)
     old = int_param(request, "from")
     new = int_param(request, "to", ledger.tree_size())
-    proof = await asyncio.to_thread(ledger.consistency_proof, old, new)
+    proof = await timed_proof(request, "consistency", ledger.consistency_proof, old, new)
     return JSONResponse({"from": old, "to": new, "proof": [b64_encode(h) for h in proof]})
 
 
@@ -119,7 +121,7 @@ async def get_evidence(request: Request) -> Response:
     checkpoint = ledger.latest_checkpoint()
     indexes = [i for i in ledger.store.lookup_key(evidence_key(digest))
                if i < checkpoint.tree_size]
-    receipts = await asyncio.to_thread(ledger.receipts, indexes[:100], checkpoint)
+    receipts = await timed_proof(request, "receipt", ledger.receipts, indexes[:100], checkpoint)
     return JSONResponse({"sha256": digest, "count": len(indexes), "receipts": receipts})
 
 

@@ -57,12 +57,150 @@ def _register_paths() -> dict[str, Any]:
         "/v1/rights/{office}/{kind}/{number}": {"get": {
             "summary": "A published right as JSON (with its ST.96 record for trademarks); "
             "append .xml to the number for ST.96 XML",
-            "parameters": right,
-            "responses": {"200": _json({"type": "object"}), **_problems(404)}}},
+            "description": "Unpublished rights are 404, except to a session (bearer token) "
+            "of a party to the file (applicant/owner, representative) or of staff of its "
+            "office: they get the JSON marked `\"confidential\": true`.",
+            "parameters": right, "security": [{}, {"bearer": []}],
+            "responses": {"200": _json({"type": "object"}), **_problems(401, 404)}}},
         "/v1/rights/{office}/{kind}/{number}/extract": {"get": {
             "summary": "Extract of a published right: state proof, history receipts, checkpoint",
             "parameters": [*right, *as_of],
             "responses": {"200": extract, **_problems(400, 404)}}},
+    }
+
+
+def _auth_paths() -> dict[str, Any]:
+    """Sessions by signing a challenge (api/auth.py); every one may answer 429."""
+    no_store = "Never cached (Cache-Control: no-store)."
+    token = {"type": "object", "properties": {
+        "token": {"type": "string", "description": "opaque bearer token (base64url)"},
+        "token_type": {"const": "Bearer"}, "party": {"type": "string"},
+        "did": {"type": "string"}, "expires": {"type": "string", "format": "date-time"},
+        "expires_in": {"type": "integer", "description": "seconds"}}}
+    whoami = {"type": "object", "properties": {
+        "party": {"type": "string"}, "did": {"type": "string"},
+        "expires": {"type": "string", "format": "date-time"},
+        "roles": {"type": "object", "description": "office (ST.3) -> staff roles there, read "
+                  "from the register now", "additionalProperties": {
+                      "type": "array", "items": {"type": "string"}}}}}
+    return {
+        "/v1/auth/challenge": {"post": {
+            "summary": "A random, single-use challenge (32 bytes, base64url) bound to this "
+            "node's origin, valid 2 minutes",
+            "description": "No body (or `{}`). Sign `b\"ipledger-auth-v1\\n\" + origin + "
+            "b\"\\n\" + challenge` with the party's Ed25519 key and send it to "
+            "`POST /v1/auth/session`. " + no_store,
+            "responses": {"201": _json({"type": "object", "properties": {
+                "challenge": {"type": "string"}, "origin": {"type": "string"},
+                "expires": {"type": "string", "format": "date-time"},
+                "algorithm": {"const": "Ed25519"}, "sign": {"type": "string"}}}),
+                **_problems(400, 413, 415, 422, 429)}}},
+        "/v1/auth/session": {
+            "post": {
+                "summary": "Log in: the signed challenge -> a bearer session token (1 hour)",
+                "description": "The key (`did`, a did:key URL) must be a party key valid now "
+                "in the register; a rotated-out key is refused. Every failed login (401) "
+                "drains the client's failed-login allowance. " + no_store,
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "additionalProperties": False,
+                               "required": ["did", "challenge", "signature"], "properties": {
+                                   "did": {"type": "string"}, "challenge": {"type": "string"},
+                                   "signature": {"type": "string",
+                                                 "description": "base64url Ed25519"}}}}}},
+                "responses": {"201": _json(token, "Session"),
+                              **_problems(400, 401, 413, 415, 422, 429)}},
+            "delete": {
+                "summary": "Log out: end this session", "security": [{"bearer": []}],
+                "responses": {"204": {"description": "Ended"}, **_problems(401, 429)}}},
+        "/v1/auth/whoami": {"get": {
+            "summary": "The party of this session and its staff roles, read from the register",
+            "security": [{"bearer": []}],
+            "responses": {"200": _json(whoami), **_problems(401, 429)}}},
+    }
+
+
+def _document_paths() -> dict[str, Any]:
+    """The document store (api/documents.py): content-addressed, confidential until published."""
+    name = _param("sha256", "path", "the document's SHA-256 (lowercase hex): its name")
+    binary = {"type": "string", "format": "binary"}
+    headers = {
+        "ETag": {"description": "the SHA-256, quoted", "schema": {"type": "string"}},
+        "Cache-Control": {"description": "`public, max-age=31536000, immutable` for a "
+                          "published document, `private, no-store` for a confidential one",
+                          "schema": {"type": "string"}},
+        "Content-Disposition": {"description": "`attachment; filename=\"<sha256>.<ext>\"`",
+                                "schema": {"type": "string"}},
+        "X-Content-Type-Options": {"schema": {"const": "nosniff"}}}
+    read = {
+        "parameters": [name], "security": [{}, {"bearer": []}],
+        "description": "Anyone may read a document that a published right (content "
+        "disclosed) lists (`right.add_document`). Otherwise only a session of a party to "
+        "the file of a right listing it (applicant/owner, representative), of staff "
+        "(registrar, examiner) of that right's office, or of a party that uploaded it; "
+        "anyone else gets the same 404 as for a hash nothing is stored under. "
+        "`If-None-Match` with the ETag: 304.",
+        "responses": {"200": {"description": "The document's bytes, with its media type",
+                              "headers": headers,
+                              "content": {"*/*": {"schema": binary}}},
+                      "304": {"description": "Not modified (If-None-Match)"},
+                      **_problems(400, 401, 404)}}
+    stored = {"type": "object", "properties": {
+        "sha256": {"type": "string"}, "size": {"type": "integer"},
+        "media_type": {"type": "string"},
+        "created": {"type": "boolean", "description": "false: the uploader could read these "
+                    "bytes already (idempotent re-upload)"}}}
+    return {"/v1/documents/{sha256}": {
+        "put": {
+            "summary": "Upload a document (streamed; hashed on the fly; stored once per "
+            "content)",
+            "description": "Needs a session. The body is the file, `Content-Type` its media "
+            "type, which must be accepted (`[documents] allowed_media_types`) and agree with "
+            "the content's magic bytes (PDF, PNG, JPEG, GIF, TIFF, WebP, SVG/XML, ZIP "
+            "containers, MP4/MOV, MP3, WAV, Ogg, glTF; `text/plain` must be UTF-8 without "
+            "NUL); the body must hash to the path and be at most `[documents] max_bytes`. "
+            "Refused uploads leave nothing stored. The ledger records the document with "
+            "`right.add_document` (its SHA-256 and media type).",
+            "parameters": [name], "security": [{"bearer": []}],
+            "requestBody": {"required": True, "content": {"*/*": {"schema": binary}}},
+            "responses": {"201": _json(stored, "Stored (new to this uploader)"),
+                          "200": _json(stored, "Already stored for this uploader"),
+                          **_problems(400, 401, 413, 415, 422)}},
+        "get": {"summary": "Download a document (streamed)", **read},
+        "head": {"summary": "A document's headers (size, media type, ETag)", **read},
+    }}
+
+
+def _operations_paths() -> dict[str, Any]:
+    """Metrics and probes for operators (api/observability.py); never cached."""
+    check = {"type": "object", "required": ["status"], "properties": {
+        "status": {"enum": ["ok", "fail"]}, "detail": {"type": "string"}},
+        "additionalProperties": True}
+    checks = {"type": "object", "properties": {name: check for name in
+                                               ("store", "sequencer", "checkpoint")}}
+    return {
+        "/metrics": {"get": {
+            "summary": "Prometheus metrics (text exposition format 0.0.4): entries appended "
+            "by family, batches and commit time, rejections by rule, queue depth, validation "
+            "backlog, tree size, checkpoint age and lag, proof latency, HTTP requests by "
+            "route template, method and status",
+            "responses": {"200": {"description": "Prometheus text format", "content": {
+                "text/plain; version=0.0.4": {"schema": {"type": "string"}}}}}}},
+        "/healthz": {"get": {
+            "summary": "Liveness: the process answers",
+            "responses": {"200": _json({"type": "object", "properties": {
+                "status": {"const": "ok"}}})}}},
+        "/readyz": {"get": {
+            "summary": "Readiness: the store answers a read, the sequencer runs, and durable "
+            "entries have not waited too long (10 s) for a signed checkpoint",
+            "description": "503 is a `not-ready` problem whose `failed` lists the checks "
+            "that failed and whose `checks` holds every check's result.",
+            "responses": {"200": _json({"type": "object", "properties": {
+                "status": {"const": "ready"}, "checks": checks}}),
+                "503": {"description": "RFC 9457 problem document (rule `not-ready`)",
+                        "content": {"application/problem+json": {"schema": {"allOf": [
+                            _PROBLEM, {"type": "object", "properties": {
+                                "failed": {"type": "array", "items": {"type": "string"}},
+                                "checks": checks}}]}}}}}}},
     }
 
 
@@ -114,7 +252,7 @@ SPEC: dict[str, Any] = {
                 "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
                 "results": {"type": "array", "items": {"type": "object", "properties": {
                     "status": {"type": "integer"}, "receipt": _RECEIPT, "problem": _PROBLEM}}},
-            }}), **_problems(400, 413, 415)},
+            }}), **_problems(400, 413, 415, 422)},
         }},
         "/v1/entries/{index}": {"get": {
             "summary": "The entry's exact bytes (canonical JSON, including seq)",
@@ -152,6 +290,9 @@ SPEC: dict[str, Any] = {
                 "receipts": {"type": "array", "items": _RECEIPT}}}), **_problems(400)},
         }},
         **_register_paths(),
+        **_auth_paths(),
+        **_document_paths(),
+        **_operations_paths(),
         "/v1/log": {"get": {"summary": "Origin, size, latest checkpoint, verifier key",
                             "responses": {"200": _json({"type": "object"})}}},
         "/tlog/checkpoint": {"get": {
@@ -170,7 +311,10 @@ SPEC: dict[str, Any] = {
                 **_problems(404)},
         }},
     },
-    "components": {"schemas": {
+    "components": {"securitySchemes": {"bearer": {
+        "type": "http", "scheme": "bearer",
+        "description": "A session token from POST /v1/auth/session (sign a challenge)"}},
+        "schemas": {
         **_body_schemas(),
         "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
             "type": {"type": "string"}, "title": {"type": "string"},

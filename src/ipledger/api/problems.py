@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ipledger.api.hardening import SECURITY_HEADERS
 from ipledger.ledger import PROBLEM_TITLES, Rejection
 
 PROBLEM_JSON = "application/problem+json"
@@ -23,20 +24,31 @@ def problem_response(rejection: Rejection, instance: str | None = None) -> Respo
         json.dumps(rejection.problem(instance), ensure_ascii=False),
         status_code=rejection.status,
         media_type=PROBLEM_JSON,
-        headers={"Cache-Control": "no-store"},
+        # e.g. WWW-Authenticate on a 401 (api/auth.py: Unauthorized)
+        headers={"Cache-Control": "no-store", **getattr(rejection, "headers", {})},
     )
+
+
+def _counted(request: Request, rejection: Rejection) -> Rejection:
+    """Count a request's rejection in ``ipledger_rejections_total`` (once: an entry the
+    ledger refused was counted there, and is marked)."""
+    ledger = getattr(request.app.state, "ledger", None)
+    if ledger is not None:
+        ledger.metrics.rejected(rejection)
+    return rejection
 
 
 async def on_rejection(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Rejection)
-    return problem_response(exc, request.url.path)
+    return problem_response(_counted(request, exc), request.url.path)
 
 
 async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     rule = _STATUS_RULES.get(exc.status_code, "bad-parameter")
     detail = exc.detail if isinstance(exc.detail, str) else PROBLEM_TITLES[rule][0]
-    return problem_response(Rejection(rule, detail, status=exc.status_code), request.url.path)
+    return problem_response(_counted(request, Rejection(rule, detail, status=exc.status_code)),
+                            request.url.path)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:
@@ -45,4 +57,7 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
         json.dumps({"type": "about:blank", "title": "Internal Server Error", "status": 500,
                     "detail": "the node failed to answer; the ledger is unchanged"}),
         status_code=500, media_type=PROBLEM_JSON,
+        # Sent by the outermost middleware, past api/hardening.py: carry its headers here.
+        headers={"Cache-Control": "no-store", **dict(SECURITY_HEADERS),
+                 "Cross-Origin-Resource-Policy": "same-origin"},
     )

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ipledger.api.auth import confidential_right, current_party
 from ipledger.api.bodies import int_param
+from ipledger.api.observability import timed_proof
 from ipledger.codec import parse_json
 from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
 from ipledger.registry.engine import entry_type_catalogue
@@ -61,7 +63,7 @@ async def get_state_extract(request: Request) -> Response:
         raise Rejection("not-found", "rights are served under /v1/rights", "/record_id",
                         status=404)
     checkpoint = _checkpoint_as_of(request, ledger)
-    doc = await asyncio.to_thread(make_extract, ledger, record_id, checkpoint)
+    doc = await timed_proof(request, "extract", make_extract, ledger, record_id, checkpoint)
     return JSONResponse(doc)
 
 
@@ -70,7 +72,7 @@ async def get_right_extract(request: Request) -> Response:
     p = request.path_params
     record_id = right_record(p["office"], p["kind"], p["number"])
     checkpoint = _checkpoint_as_of(request, ledger)
-    doc = await asyncio.to_thread(make_extract, ledger, record_id, checkpoint)
+    doc = await timed_proof(request, "extract", make_extract, ledger, record_id, checkpoint)
     if doc["record"] is not None and "data" not in doc["record"]:
         # Confidential until published: not even the record's existence is confirmed.
         raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/"
@@ -85,8 +87,12 @@ async def get_right(request: Request) -> Response:
     number, as_xml = p["number"], p["number"].endswith(".xml")
     number = number.removesuffix(".xml")
     record_id = right_record(p["office"], p["kind"], number)
+    party = current_party(request)  # a bad token is a 401 whether or not the right exists
     raw = ledger.store.read_record(record_id)
     right = None if raw is None else parse_json(raw)
+    confidential = None if as_xml else confidential_right(party, record_id, right)
+    if confidential is not None:  # unpublished: only parties to the file and office staff
+        return confidential
     if right is None or "data" not in right:
         raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/{number}",
                         "/number", status=404)

@@ -61,6 +61,8 @@ class CheckpointPublisher(ConditionWorker):
         self._latest = store.latest_checkpoint()
         self._last_signed_at = 0.0
         self.published_at = time.monotonic()
+        # When the durable log first grew past the latest checkpoint (None: covered).
+        self._behind_since: float | None = None
         self._listeners: list[Callable[[StoredCheckpoint], None]] = []
 
     def add_listener(self, listener: Callable[[StoredCheckpoint], None]) -> None:
@@ -88,7 +90,21 @@ class CheckpointPublisher(ConditionWorker):
         """Called by the sequencer after each durable batch."""
         with self._cond:
             self._pending = (size, root, state_root)
+            if self._behind_since is None:
+                self._behind_since = time.monotonic()
             self._cond.notify_all()
+
+    def lag_s(self, now: float | None = None) -> float:
+        """Seconds durable entries have waited for a checkpoint; 0 when all are covered.
+
+        Not just the latest checkpoint's age: after an idle hour that age is an hour,
+        yet a fresh write has waited only since its commit.
+        """
+        since = self._behind_since
+        if since is None:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        return max(0.0, min(now - since, now - self.published_at))
 
     def wait_for(self, size: int, timeout: float | None = None) -> StoredCheckpoint:
         """Block until a checkpoint covering ``size`` entries is published."""
@@ -109,6 +125,8 @@ class CheckpointPublisher(ConditionWorker):
             self._latest = checkpoint
             self._last_signed_at = time.monotonic()
             self.published_at = self._last_signed_at
+            if self._pending is None or self._pending[0] <= size:
+                self._behind_since = None
             self._cond.notify_all()
         for listener in self._listeners:
             listener(checkpoint)

@@ -12,6 +12,7 @@ from ipledger.ledger.checkpoints import DEFAULT_INTERVAL_S, CheckpointPublisher
 from ipledger.ledger.entry_types import EntryType
 from ipledger.ledger.envelope import wall_clock_ms
 from ipledger.ledger.errors import Rejection
+from ipledger.ledger.metrics import LedgerMetrics
 from ipledger.ledger.receipts import make_receipt
 from ipledger.ledger.sequencer import ReplayWindow, Sequenced, Sequencer
 from ipledger.ledger.state import StateRules
@@ -55,21 +56,24 @@ class Ledger:
         workers: int | None = None,
         validation_processes: bool = False,
         rules: StateRules | None = None,
+        max_batch: int = 4096,
     ) -> None:
         self.rules = rules
         self.store = store
         self.origin = origin
         self.note_signer = NoteSigner(origin, log_key)
         self.validator = Validator(origin, entry_types)
+        self.metrics = LedgerMetrics()  # this ledger's own Prometheus registry
         self.checkpoints = CheckpointPublisher(
             store, origin, self.note_signer, checkpoint_interval_s,
             empty_state_root=rules.root() if rules is not None else None,
         )
         self.sequencer = Sequencer(
             store, clock_ms=clock_ms, on_commit=self.checkpoints.committed, window=window,
-            rules=rules,
+            rules=rules, max_batch=max_batch, metrics=self.metrics,
         )
         self._pool = ValidationPool(self.validator, workers, processes=validation_processes)
+        self.metrics.watch(self.sequencer, self._pool, self.checkpoints)
         self.rejections: dict[str, int] = {}
         self.proof_cache = TileHashCache()
 
@@ -102,7 +106,8 @@ class Ledger:
                 done = self._pool.submit(raws[start : start + chunk])
             except Exception as exc:  # the pool is shut down or cannot be rebuilt
                 for fut in part:
-                    fut.set_exception(Rejection("unavailable", f"validation failed: {exc}"))
+                    fut.set_exception(self.metrics.rejected(
+                        Rejection("unavailable", f"validation failed: {exc}")))
                 continue
             done.add_done_callback(lambda f, part=part: self._sequence(f, part))  # type: ignore[misc]
         return futures
@@ -112,13 +117,14 @@ class Ledger:
             outcomes = done.result()
         except Exception as exc:  # a worker died: nothing of this chunk was written
             for fut in futures:
-                fut.set_exception(Rejection("unavailable", f"validation failed: {exc}"))
+                fut.set_exception(self.metrics.rejected(
+                    Rejection("unavailable", f"validation failed: {exc}")))
             return
         valid: list[tuple[ValidatedEntry, Future[Sequenced]]] = []
         for outcome, fut in zip(outcomes, futures, strict=True):
             if isinstance(outcome, Rejection):
                 self.rejections[outcome.rule] = self.rejections.get(outcome.rule, 0) + 1
-                fut.set_exception(outcome)
+                fut.set_exception(self.metrics.rejected(outcome))
             else:
                 valid.append((outcome, fut))
         if valid:

@@ -27,16 +27,28 @@ PROBLEM_TITLES: dict[str, tuple[str, int]] = {
     "replayed-nonce": ("Nonce already used by this actor", 409),
     "sequencer-seq": ("Entries must not carry 'seq'; the sequencer adds it", 422),
     "unavailable": ("The ledger cannot accept writes right now", 503),
+    "not-ready": ("The node is not ready to serve (a readiness check failed)", 503),
     "not-found": ("Not found", 404),
     "out-of-range": ("Index or tree size out of range", 400),
     "bad-parameter": ("Query parameter is invalid", 400),
     "unsupported-media-type": ("Unsupported Content-Type", 415),
     "method-not-allowed": ("Method not allowed", 405),
+    # Access control (api/auth.py, api/hardening.py).
+    "invalid-challenge": ("Challenge is unknown, already used or expired", 401),
+    "unknown-key": ("Key is not a party key valid now in the register", 401),
+    "invalid-token": ("Session token is missing, malformed, unknown, expired or revoked", 401),
+    "rate-limited": ("Too many requests; retry after the time in Retry-After", 429),
+    # Documents (api/documents.py).
+    "hash-mismatch": ("Content does not hash to the declared SHA-256", 422),
+    "media-type-mismatch": ("Content does not match its declared media type", 415),
 }
 
 
 class Rejection(Exception):  # noqa: N818 - a rejection is an outcome, not a bug
     """An input the ledger refuses, naming the field (JSON Pointer) and the rule."""
+
+    #: Set once a metrics counter has counted this rejection (see ``LedgerMetrics``).
+    counted = False
 
     def __init__(self, rule: str, detail: str, pointer: str = "", status: int | None = None):
         super().__init__(f"{pointer or '(document)'}: {rule}: {detail}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from ipledger.codec import canonicalize, parse_json
 from ipledger.ledger.envelope import MAX_ENTRY_BYTES
 from ipledger.ledger.errors import Rejection
+from ipledger.ledger.metrics import LedgerMetrics
 from ipledger.ledger.state import StateRules
 from ipledger.ledger.timefmt import format_rfc3339_ms, parse_rfc3339_ms
 from ipledger.ledger.validation import ValidatedEntry, splice_seq
@@ -66,8 +68,10 @@ class Sequencer(ConditionWorker):
         window: ReplayWindow | None = None,
         max_batch: int = 4096,
         rules: StateRules | None = None,
+        metrics: LedgerMetrics | None = None,
     ) -> None:
         self._rules = rules
+        self.metrics = metrics if metrics is not None else LedgerMetrics()
         self._store = store
         self._clock_ms = clock_ms
         self._on_commit = on_commit
@@ -87,7 +91,7 @@ class Sequencer(ConditionWorker):
         with self._cond:
             if self._stopping:
                 for _, fut in items:
-                    fut.set_exception(Rejection("unavailable", "the ledger is shutting down"))
+                    self._reject(fut, Rejection("unavailable", "the ledger is shutting down"))
                 return
             self._queue.extend(items)
             self._cond.notify()
@@ -109,7 +113,11 @@ class Sequencer(ConditionWorker):
                 log.exception("sequencer batch failed")
                 for _, fut in batch:
                     if not fut.done():
-                        fut.set_exception(Rejection("unavailable", f"batch failed: {exc}"))
+                        self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
+
+    def _reject(self, fut: Future[Sequenced], rejection: Rejection) -> None:
+        """Refuse one submitter's entry, counting the rule once."""
+        fut.set_exception(self.metrics.rejected(rejection))
 
     def _admit(self, batch: list[Pending], time_ms: int) -> list[Pending]:
         """Apply the replay window and nonce rules; reject the rest."""
@@ -118,7 +126,7 @@ class Sequencer(ConditionWorker):
         for item in batch:
             v, fut = item
             if v.created_ms < time_ms - self.window.past_ms:
-                fut.set_exception(Rejection(
+                self._reject(fut, Rejection(
                     "stale-created",
                     f"created {v.created} is more than "
                     f"{self.window.past_ms // 1000} s before ledger time "
@@ -126,7 +134,7 @@ class Sequencer(ConditionWorker):
                     "/created",
                 ))
             elif v.created_ms > time_ms + self.window.future_ms:
-                fut.set_exception(Rejection(
+                self._reject(fut, Rejection(
                     "future-created",
                     f"created {v.created} is more than "
                     f"{self.window.future_ms // 1000} s after ledger time "
@@ -134,7 +142,7 @@ class Sequencer(ConditionWorker):
                     "/created",
                 ))
             elif v.nonce_key in seen:
-                fut.set_exception(Rejection(
+                self._reject(fut, Rejection(
                     "replayed-nonce", "this actor already used this nonce", "/nonce"
                 ))
             else:
@@ -143,6 +151,7 @@ class Sequencer(ConditionWorker):
         return admitted
 
     def _commit(self, batch: list[Pending]) -> None:
+        started = time.perf_counter()
         time_ms = max(self._clock_ms(), self.last_time_ms)
         admitted = self._admit(batch, time_ms)
         if not admitted:
@@ -153,12 +162,14 @@ class Sequencer(ConditionWorker):
         keys: list[tuple[bytes, int]] = []
         state = self._rules.begin(time_ms) if self._rules else None
         accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]] = []
+        automatic: list[str] = []  # types of the automatic (system) entries added
         for v, fut in admitted:
             index = first + len(entries)
             if state is not None and self._rules is not None and self._rules.handles(v.entry_type):
                 # Automatic events due by now go first, one at a time (each may change
                 # what is due next), so that replay derives exactly the same sequence.
                 while due := state.due_entries():
+                    automatic.append(due[0]["type"])
                     keys.extend((k, index) for k in state.apply(due[0], index))
                     entries.append(
                         canonicalize({**due[0], "seq": {"index": index, "time": seq_time}})
@@ -168,7 +179,7 @@ class Sequencer(ConditionWorker):
                     # v.raw passed the strict parser in validation; plain json reads it alike.
                     keys.extend((k, index) for k in state.apply(json.loads(v.raw), index))
                 except Rejection as exc:
-                    fut.set_exception(exc)
+                    self._reject(fut, exc)
                     continue
             entries.append(splice_seq(v, index, seq_time))
             keys.extend((k, index) for k in v.index_keys)
@@ -195,7 +206,7 @@ class Sequencer(ConditionWorker):
         except StorageError as exc:
             log.error("append of %d entries failed: %s", len(entries), exc)
             for _, fut, _ in accepted:
-                fut.set_exception(Rejection("unavailable", f"storage refused the write: {exc}"))
+                self._reject(fut, Rejection("unavailable", f"storage refused the write: {exc}"))
             return
         if self._rules is not None and state_write is not None:
             self._rules.committed(state_write)
@@ -203,7 +214,23 @@ class Sequencer(ConditionWorker):
         self.tree_size = result.tree_size
         self.last_time_ms = time_ms
         self.batches += 1
+        self._observe(accepted, automatic, first, result.tree_size, started)
         self._on_commit(result.tree_size, result.root_hash,
                         state_write.root if state_write else None)
         for _, fut, index in accepted:
             fut.set_result(Sequenced(index, time_ms, entries[index - first]))
+
+    def _observe(self, accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]],
+                 automatic: list[str], first: int, tree_size: int, started: float) -> None:
+        """Metrics and the debug log of a durable batch (before its submitters hear)."""
+        seconds = time.perf_counter() - started
+        try:
+            self.metrics.appended([*(v.entry_type for v, _, _ in accepted), *automatic],
+                                  seconds)
+        except Exception:  # observability must never fail a durable batch
+            log.exception("metrics of a committed batch not recorded")
+        if log.isEnabledFor(logging.DEBUG):
+            size = tree_size - first
+            log.debug("committed %d entries at %d in %.1f ms", size, first, seconds * 1000,
+                      extra={"batch_size": size, "first_index": first, "tree_size": tree_size,
+                             "duration_ms": round(seconds * 1000, 3)})

@@ -63,6 +63,13 @@ class ValidationPool:
         self.processes = processes
         self._lock = threading.Lock()
         self._executor: Executor = self._new_executor()
+        # Entries per task in flight, for the backlog gauge: one dict insert and pop per
+        # task (atomic under the GIL), summed only when metrics are scraped.
+        self._in_flight: dict[object, int] = {}
+
+    def backlog(self) -> int:
+        """Entries submitted for validation whose outcome is not back yet."""
+        return sum(self._in_flight.copy().values())
 
     def _new_executor(self) -> Executor:
         if not self.processes:
@@ -75,6 +82,17 @@ class ValidationPool:
         )
 
     def submit(self, raws: Sequence[bytes]) -> Future[list[Outcome]]:
+        token = object()
+        self._in_flight[token] = len(raws)
+        try:
+            done = self._submit(raws)
+        except BaseException:
+            self._in_flight.pop(token, None)
+            raise
+        done.add_done_callback(lambda _: self._in_flight.pop(token, None))
+        return done
+
+    def _submit(self, raws: Sequence[bytes]) -> Future[list[Outcome]]:
         if not self.processes:
             return self._executor.submit(self.validator.validate_many, raws)
         try:

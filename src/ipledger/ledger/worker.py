@@ -19,6 +19,10 @@ class ConditionWorker:
     def start(self) -> None:
         self._thread.start()
 
+    def running(self) -> bool:
+        """The thread is alive and has not been asked to stop (for readiness checks)."""
+        return self._thread.is_alive() and not self._stopping
+
     def stop(self) -> None:
         with self._cond:
             self._stopping = True

@@ -12,6 +12,7 @@ from ipledger.registry.records import (
     did_of,
     due_record,
     key_record,
+    key_valid_at,
     lookup_key,
     owned_record,
     party_record,
@@ -151,11 +152,7 @@ class EntryContext:
     def key_is_valid(self, did_url: str) -> dict[str, Any] | None:
         """The key record if ``did_url`` is a party key valid at this ledger time."""
         key = self.get(key_record(did_url))
-        if key is None or key["from"] > self.time_ms:
-            return None
-        if key.get("until") is not None and key["until"] <= self.time_ms:
-            return None
-        return key
+        return key if key_valid_at(key, self.time_ms) else None
 
     def acting_party(self) -> str:
         """The registered party whose key signed this entry (valid at its ledger time)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 
 def did_of(did_url: str) -> str:
@@ -31,6 +33,18 @@ def key_record(did_url: str) -> str:
     return f"key/{did_of(did_url)}"
 
 
+def key_valid_at(key: Mapping[str, Any] | None, time_ms: int) -> bool:
+    """Whether the ``key/<did>`` record ``key`` makes its key a party key at ``time_ms``.
+
+    A key speaks for its party from the ledger time it was registered (or rotated in)
+    until the ledger time it was rotated out, that instant excluded.
+    """
+    if key is None or key["from"] > time_ms:
+        return False
+    until = key.get("until")
+    return until is None or until > time_ms
+
+
 def right_record(office: str, kind: str, number: str) -> str:
     return f"right/{office}/{kind}/{number}"
 
@@ -38,6 +52,15 @@ def right_record(office: str, kind: str, number: str) -> str:
 def owned_record(party: str, right_record_id: str) -> str:
     """Index entry: ``party`` owns (a share of) the right ``right_record_id``."""
     return f"owned/{party}/{right_record_id}"
+
+
+DOCREF_PREFIX = "docref/"
+
+
+def document_ref_record(sha256: str, right_record_id: str) -> str:
+    """Index entry: the right ``right_record_id`` lists the document ``sha256``
+    (``right.add_document``); ``docref/<sha256>/`` lists every right that does."""
+    return f"{DOCREF_PREFIX}{sha256}/{right_record_id}"
 
 
 DUE_PREFIX = "due/"

@@ -16,6 +16,7 @@ from ipledger.identity import NoteVerifier
 from ipledger.ledger.audit import audit_log
 from ipledger.node import CONFIG_FILE, SQLITE_FILE, NodeConfig, open_store_spec
 from ipledger.registry.engine import replay_register
+from ipledger.storage.base import LedgerStore
 from ipledger.storage.copy import copy_store
 from ipledger.storage.sql import SQLStore
 
@@ -37,11 +38,14 @@ class Proof:
         return not self.problems
 
 
-def prove_store(store: SQLStore, origin: str, verifier: NoteVerifier,
-                original: SQLStore | None = None) -> Proof:
-    """Check ``store`` from its own entries; if given, that it ends where ``original`` does."""
+def prove_store(store: LedgerStore, origin: str, verifier: NoteVerifier,
+                original: SQLStore | None = None, *, compare_records: bool = True) -> Proof:
+    """Check ``store`` from its own entries; if given, that it ends where ``original`` does.
+
+    ``compare_records=False`` for a store without materialised records (an export).
+    """
     audit = audit_log(store, origin, verifier)
-    replay = replay_register(store, origin)
+    replay = replay_register(store, origin, compare_records=compare_records)
     proof = Proof(entries=audit.tree_size, tiles=audit.tiles_checked,
                   checkpoints=audit.checkpoints_checked, state_roots=replay.roots_compared,
                   state_root=replay.final_root,

@@ -37,7 +37,12 @@ from ipledger.registry.lifecycle import (
     maintenance_schedule,
 )
 from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
-from ipledger.registry.records import office_record, party_record, right_record
+from ipledger.registry.records import (
+    document_ref_record,
+    office_record,
+    party_record,
+    right_record,
+)
 from ipledger.registry.right_data import check_right_data
 from ipledger.registry.schema import Field, check_object, one_of, pattern, standard, text
 from ipledger.registry.st96_export import TRADEMARK_DATA_KEYS, trademark_record
@@ -362,6 +367,8 @@ def add_document(ctx: EntryContext, body: dict[str, Any]) -> None:
     right["documents"] = [*documents, {**document, "index": ctx.index, "by": party,
                                        "date": format_iso_date(date_of_ms(ctx.time_ms))}]
     ctx.put(record_id, right)
+    # Which rights list a document: the document store's access rule reads this index.
+    ctx.put(document_ref_record(body["sha256"], record_id), {})
 
 
 def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
