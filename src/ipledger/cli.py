@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -220,12 +221,15 @@ def _checked_offline(label: object, document: Path, vkey: str,
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    if args.path == "extract":
-        return cmd_verify_extract(args)
-    if args.path == "receipt":
-        return cmd_verify_receipt(args)
-    if args.path == "export":
-        return cmd_verify_export(args)
+    # verify extract|receipt FILE, verify export DIR: what FILE names, and the command.
+    forms: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+        "extract": ("FILE", cmd_verify_extract), "receipt": ("FILE", cmd_verify_receipt),
+        "export": ("DIR", cmd_verify_export)}
+    if args.path in forms:
+        what, command = forms[args.path]
+        if args.file is None:
+            return _fail(f"usage: ipledger verify {args.path} {what} --vkey VKEY", 2)
+        return command(args)
     if args.file is not None:
         return _fail("usage: ipledger verify PATH --vkey VKEY | verify extract FILE --vkey VKEY "
                      "| verify receipt FILE --vkey VKEY | verify export DIR --vkey VKEY", 2)
@@ -260,8 +264,6 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
     from ipledger.ledger.export import ExportedLog
     from ipledger.services.store_admin import prove_store
 
-    if args.file is None:
-        return _fail("usage: ipledger verify export DIR --vkey VKEY", 2)
     export = ExportedLog(Path(args.file))
     if export.get_meta(GENESIS_META) is None:
         return _fail(f"{args.file}/ledger.json names no genesis key: not a register export")
@@ -275,11 +277,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     data = Path(args.data)
     config = NodeConfig.load(data)
-    store = config.open_store()
-    try:
+    with closing(config.open_store()) as store:
         summary = export_log(store, config.origin, Path(args.out), meta=[GENESIS_META])
-    finally:
-        store.close()
     import shutil
 
     shutil.copy2(data / "log.vkey", Path(args.out) / "log.vkey")
@@ -291,8 +290,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_verify_receipt(args: argparse.Namespace) -> int:
     """Any entry's receipt (e.g. from ``submit --receipt``), checked offline."""
-    if args.file is None:
-        return _fail("usage: ipledger verify receipt FILE --vkey VKEY", 2)
     verified = _checked_offline(args.file, Path(args.file), args.vkey, verify_receipt)
     if verified is None:
         return 1
@@ -307,8 +304,6 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
 def cmd_verify_extract(args: argparse.Namespace) -> int:
     from ipledger.registry.extract import verify_extract
 
-    if args.file is None:
-        return _fail("usage: ipledger verify extract FILE --vkey VKEY", 2)
     verified = _checked_offline(args.file, Path(args.file), args.vkey, verify_extract)
     if verified is None:
         return 1
@@ -330,16 +325,13 @@ def cmd_log_info(args: argparse.Namespace) -> int:
     else:
         data = Path(args.data)
         config = NodeConfig.load(data)
-        store = config.open_store()
-        try:
+        with closing(config.open_store()) as store:
             latest = store.latest_checkpoint()
             info = {"origin": config.origin, "entries_stored": store.tree_size(),
                     "verifier_key": (data / "log.vkey").read_text().strip()}
             if latest:
                 info["tree_size"] = latest.tree_size
                 info["checkpoint"] = latest.note
-        finally:
-            store.close()
     if "checkpoint" in info:
         text = info["checkpoint"].split("\n\n")[0] + "\n"
         info["root_hash"] = Checkpoint.parse(text).root_hash.hex()
@@ -353,11 +345,8 @@ def cmd_log_fsck(args: argparse.Namespace) -> int:
     data = Path(args.data)
     config = NodeConfig.load(data)
     verifier = _load_vkey(str(data / "log.vkey"))
-    store = config.open_store()
-    try:
+    with closing(config.open_store()) as store:
         report = audit_log(store, config.origin, verifier)
-    finally:
-        store.close()
     for problem in report.problems:
         print(f"PROBLEM {problem}")
     verdict = "OK" if report.ok else "FAILED"
@@ -370,12 +359,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from ipledger.registry.engine import replay_register
 
     config = NodeConfig.load(Path(args.data))
-    store = config.open_store()
-    try:
+    with closing(config.open_store()) as store:
         report = replay_register(store, config.origin)
         recorded = store.state_root_at(store.tree_size())
-    finally:
-        store.close()
     for problem in report.problems:
         print(f"DIFFERENCE {problem}")
     if report.ok and recorded not in (None, report.final_root):

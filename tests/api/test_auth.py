@@ -5,8 +5,6 @@ Real Ed25519 keys, a real register built through the ledger (tests/api/access_sc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,37 +22,9 @@ from ipledger.identity.challenge import (
     sign_challenge,
     verify_challenge_signature,
 )
-from ipledger.node import init_node
 from ipledger.services.auth_client import AuthError, AuthSession, login, logout
 from tests.api.access_scenario import JSON, Clock, Register, make_client, party_of, problem
-from tests.registry.conftest import ORIGIN, Node
-
-
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
-    from tests.conftest import FakeClock
-
-    init_node(tmp_path / "node", ORIGIN)
-    n = Node(tmp_path / "node", FakeClock())
-    yield n
-    n.close()
-
-
-@pytest.fixture
-def register(node: Node) -> Register:
-    return Register(node)
-
-
-@pytest.fixture
-def app(register: Register) -> Iterator[tuple[TestClient, Clock]]:
-    client, clock = make_client(register.node)
-    with client:
-        yield client, clock
-
-
-@pytest.fixture
-def client(app: tuple[TestClient, Clock]) -> TestClient:
-    return app[0]
+from tests.registry.conftest import ORIGIN
 
 
 @pytest.fixture

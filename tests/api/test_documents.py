@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from ipledger.codec import parse_json
 from ipledger.documents import FilesystemDocumentStore
-from ipledger.node import init_node
 from ipledger.registry.engine import replay_register
 from ipledger.registry.families.rights import content_commitment
 from ipledger.registry.records import document_ref_record
 from ipledger.services.auth_client import AuthSession, login
-from tests.api.access_scenario import Clock, Register, make_client, problem
-from tests.registry.conftest import ORIGIN, Node
+from tests.api.access_scenario import Register, problem
+from tests.registry.conftest import ORIGIN
 from tests.registry.test_rights_lifecycle import MARK, SALT
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 2000
@@ -33,33 +30,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 300
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
-    from tests.conftest import FakeClock
-
-    init_node(tmp_path / "node", ORIGIN)
-    n = Node(tmp_path / "node", FakeClock())
-    yield n
-    n.close()
-
-
-@pytest.fixture
-def register(node: Node) -> Register:
-    return Register(node)
-
-
-@pytest.fixture
-def app(register: Register) -> Iterator[tuple[TestClient, Clock]]:
-    client, clock = make_client(register.node)
-    with client:
-        yield client, clock
-
-
-@pytest.fixture
-def client(app: tuple[TestClient, Clock]) -> TestClient:
-    return app[0]
 
 
 def session(client: TestClient, register: Register, who: str) -> AuthSession:

@@ -84,12 +84,7 @@ def backup_node(data: Path, out: Path) -> tuple[dict[str, int], Proof]:
     if out.exists():
         raise FileExistsError(f"{out} already exists")
     out.mkdir(parents=True, mode=0o700)
-    for name in NODE_FILES:
-        src = data / name
-        if src.is_dir():
-            shutil.copytree(src, out / name)
-        elif src.exists():
-            shutil.copy2(src, out / name)
+    _copy_node_files(data, out)
     set_store(out, SQLITE_FILE)
     source = config.open_store()
     target = open_store_spec(SQLITE_FILE, out)
@@ -108,14 +103,7 @@ def restore_node(backup: Path, data: Path, store: str = SQLITE_FILE) -> Proof:
     if data.exists() and any(data.iterdir()):
         raise FileExistsError(f"{data} is not empty")
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for name in NODE_FILES:
-        src = backup / name
-        if src.is_dir():
-            shutil.copytree(src, data / name)
-        elif src.exists() and name != CONFIG_FILE:
-            shutil.copy2(src, data / name)
-    (data / CONFIG_FILE).write_text((backup / CONFIG_FILE).read_text())
-    (data / CONFIG_FILE).chmod(0o600)
+    _copy_node_files(backup, data)
     set_store(data, store)
     source = config.open_store()
     target = open_store_spec(store, data)
@@ -125,6 +113,16 @@ def restore_node(backup: Path, data: Path, store: str = SQLITE_FILE) -> Proof:
     finally:
         source.close()
         target.close()
+
+
+def _copy_node_files(source: Path, target: Path) -> None:
+    """Keys, config, verifier key and documents (modes kept: keys stay 0600)."""
+    for name in NODE_FILES:
+        src = source / name
+        if src.is_dir():
+            shutil.copytree(src, target / name)
+        elif src.exists():
+            shutil.copy2(src, target / name)
 
 
 def set_store(data: Path, store: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from ipledger.storage.base import AppendBatch, StorageError
-from ipledger.storage.sql import Cursor, SQLStore
+from ipledger.storage.sql import Connections, Cursor, SQLStore
 
 # Record ids sort by code point (COLLATE "C"), exactly as SQLite's BINARY does, so that
 # every backend lists records in the same order (the register depends on it).
@@ -52,14 +52,14 @@ class PostgreSQLStore(SQLStore):
 
     MIGRATIONS = ((1, _SCHEMA_V1),)
     paramstyle = "format"
+    META_EXISTS = "SELECT to_regclass('meta') IS NOT NULL"
 
     def __init__(self, dsn: str, *, connect_timeout: int = 10) -> None:
         super().__init__()
         self.dsn = dsn
         self._connect_timeout = connect_timeout
         self._local = threading.local()
-        self._all_connections: list[psycopg.Connection[Any]] = []
-        self._connections_lock = threading.Lock()
+        self._connections = Connections[psycopg.Connection[Any]]()
         self._writer: psycopg.Connection[Any] | None = None
         try:
             with self._write_transaction() as cur:
@@ -73,27 +73,14 @@ class PostgreSQLStore(SQLStore):
                                f"{setting[0] if setting else '?'}: acknowledged batches could "
                                "be lost on a crash; set it to on")
 
-    @staticmethod
-    def _current_version(cur: Cursor) -> int:
-        cur.execute("SELECT to_regclass('meta') IS NOT NULL")
-        if not cur.fetchone()[0]:
-            return 0
-        cur.execute("SELECT value FROM meta WHERE name = 'schema_version'")
-        row = cur.fetchone()
-        return int(row[0]) if row else 0
-
     def _connect(self, *, autocommit: bool) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.dsn, autocommit=autocommit,
                                connect_timeout=self._connect_timeout,
                                application_name="ipledger")
-        with self._connections_lock:
-            self._all_connections.append(conn)
-        return conn
+        return self._connections.add(conn)
 
     def _forget(self, conn: psycopg.Connection[Any]) -> None:
-        with self._connections_lock:
-            if conn in self._all_connections:
-                self._all_connections.remove(conn)
+        self._connections.discard(conn)
         conn.close()
 
     @contextmanager
@@ -175,8 +162,5 @@ class PostgreSQLStore(SQLStore):
         return isinstance(exc, psycopg.Error)
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._all_connections:
-                conn.close()
-            self._all_connections.clear()
+        self._connections.close_all()
         self._writer = None

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from ipledger.storage.base import AppendBatch, StateWrite, StorageError, StoredCheckpoint
 
@@ -31,6 +31,38 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+_C = TypeVar("_C", bound=_Closable)
+
+
+class Connections(Generic[_C]):
+    """Every connection a backend has opened (its writer, a reader per thread), thread-safely,
+    so that ``close`` closes them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._all: list[_C] = []
+
+    def add(self, conn: _C) -> _C:
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def discard(self, conn: _C) -> None:
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+
+    def close_all(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+
+
 def tile_id(level: int, index: int) -> int:
     # One integer key per tile keeps the 8 KiB blobs in an ordinary keyed table.
     return (level << 56) | index
@@ -42,6 +74,8 @@ class SQLStore(ABC):
     #: ``(version, statements)``, applied in order, each version in one transaction.
     MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = ()
     paramstyle = "qmark"
+    #: A query whose one row's one column is true if the ``meta`` table exists.
+    META_EXISTS: ClassVar[str]
 
     def __init__(self) -> None:
         self._write_lock = threading.Lock()
@@ -79,6 +113,15 @@ class SQLStore(ABC):
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self._query(sql, params)
         return rows[0] if rows else None
+
+    def _current_version(self, cur: Cursor) -> int:
+        """The schema version recorded in ``meta``; 0 for an empty database."""
+        cur.execute(self.META_EXISTS)
+        if not cur.fetchone()[0]:
+            return 0
+        cur.execute("SELECT value FROM meta WHERE name = 'schema_version'")
+        row = cur.fetchone()
+        return int(row[0]) if row else 0
 
     def _migrate(self, cur: Cursor, current: int) -> int:
         """Apply the migrations after ``current``; return the new version."""

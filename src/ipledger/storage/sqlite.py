@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ipledger.storage.base import StorageError
-from ipledger.storage.sql import Cursor, SQLStore
+from ipledger.storage.sql import Connections, Cursor, SQLStore
 
 _SCHEMA_V1 = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -39,28 +39,19 @@ class SQLiteStore(SQLStore):
     """
 
     MIGRATIONS = ((1, _SCHEMA_V1),)
+    META_EXISTS = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = str(path)
         self._local = threading.local()
-        self._all_connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._connections = Connections[sqlite3.Connection]()
         try:
             self._writer = self._connect()
             with self._write_transaction() as cur:
                 self.schema_version = self._migrate(cur, self._current_version(cur))
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open SQLite store {self.path}: {exc}") from exc
-
-    @staticmethod
-    def _current_version(cur: Cursor) -> int:
-        cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-        if cur.fetchone() is None:
-            return 0
-        cur.execute("SELECT value FROM meta WHERE name = 'schema_version'")
-        row = cur.fetchone()
-        return int(row[0]) if row else 0
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -69,9 +60,7 @@ class SQLiteStore(SQLStore):
         # power loss, not only a process crash.
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=10000")
-        with self._connections_lock:
-            self._all_connections.append(conn)
-        return conn
+        return self._connections.add(conn)
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -109,7 +98,4 @@ class SQLiteStore(SQLStore):
         return isinstance(exc, sqlite3.Error)
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._all_connections:
-                conn.close()
-            self._all_connections.clear()
+        self._connections.close_all()

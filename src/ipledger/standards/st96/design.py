@@ -43,10 +43,10 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from ipledger.standards.errors import StandardsError
 from ipledger.standards.st3 import validate_st3
-from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml, validate_st96
+from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml
 from ipledger.standards.st96.xmlnav import child as _kid
 from ipledger.standards.st96.xmlnav import children as _kids
-from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import contact, serialize_checked
 from ipledger.standards.st96.xmlnav import sub_element as _sub
 from ipledger.standards.st96.xmlnav import text_at as _get
 
@@ -114,7 +114,6 @@ def _c(name: str) -> str:
     return _q(COM_NS, name)
 
 
-
 def _require_text(value: Any, pointer: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise StandardsError("required", "expected a non-empty string", pointer)
@@ -149,19 +148,14 @@ def _check_record(record: Mapping[str, Any], kind: str) -> None:
 
 
 def _contact(parent: etree._Element, party: Mapping[str, Any]) -> None:
-    """``com:Contact`` with the party's name and unstructured address."""
-    contact = _sub(parent, _c("Contact"))
-    name = _sub(contact, _c("Name"))
-    if "PersonFullName" in party:
-        _sub(_sub(name, _c("PersonName")), _c("PersonFullName"), party["PersonFullName"])
-    else:
-        org = _sub(name, _c("OrganizationName"))
-        _sub(org, _c("OrganizationStandardName"), party["OrganizationStandardName"])
-    lines = party.get("PostalAddressText")
-    if lines:
-        pa = _sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress"))
-        for i, line in enumerate(lines, 1):
-            _sub(pa, _c("PostalAddressText"), line, sequenceNumber=str(i))
+    """``com:Contact`` with the party's name and unstructured address (``xmlnav.contact``).
+
+    A structured address is not written, nor an empty ``PostalAddressText``.
+    """
+    named = {k: party[k] for k in ("PersonFullName", "OrganizationStandardName") if k in party}
+    if party.get("PostalAddressText"):
+        named["PostalAddressText"] = party["PostalAddressText"]
+    contact(parent, named)
 
 
 def _party_leading(parent: etree._Element, party: Mapping[str, Any]) -> None:
@@ -169,14 +163,6 @@ def _party_leading(parent: etree._Element, party: Mapping[str, Any]) -> None:
     for key in ("NationalityCode", "IncorporationCountryCode"):
         if key in party:
             _sub(parent, _c(key), party[key])
-
-
-
-
-
-
-
-
 
 
 def _need(el: etree._Element, *path: str) -> str:
@@ -344,10 +330,7 @@ def design_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> b
     Checked against ``DesignApplication_V6_0.xsd`` unless ``validate`` is false.
     Same record, same bytes.
     """
-    root = design_to_st96_element(record)
-    if validate:
-        validate_st96(root, DESIGN_SCHEMA)
-    return serialize(root)
+    return serialize_checked(design_to_st96_element(record), DESIGN_SCHEMA, validate=validate)
 
 
 # --------------------------------------------------------------------------- import

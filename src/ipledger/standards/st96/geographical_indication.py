@@ -44,10 +44,10 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from ipledger.standards.errors import StandardsError
 from ipledger.standards.st3 import validate_st3
-from ipledger.standards.st96.schema import COM_NS, TMK_NS, validate_st96
+from ipledger.standards.st96.schema import COM_NS, TMK_NS
 from ipledger.standards.st96.trademark import goods_services
 from ipledger.standards.st96.xmlnav import common as _c
-from ipledger.standards.st96.xmlnav import contact, serialize
+from ipledger.standards.st96.xmlnav import contact, serialize_checked
 from ipledger.standards.st96.xmlnav import sub_element as _sub
 
 __all__ = [
@@ -202,7 +202,4 @@ def gi_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> bytes
     Checked against ``GeographicalIndication_V6_0.xsd`` unless ``validate`` is false.
     Same record, same bytes.
     """
-    root = gi_to_st96_element(record)
-    if validate:
-        validate_st96(root, GI_SCHEMA)
-    return serialize(root)
+    return serialize_checked(gi_to_st96_element(record), GI_SCHEMA, validate=validate)

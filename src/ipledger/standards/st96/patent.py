@@ -79,10 +79,10 @@ from ipledger.standards.errors import StandardsError
 from ipledger.standards.ipc import validate_ipc
 from ipledger.standards.st3 import validate_st3
 from ipledger.standards.st96.model import validate_trademark_json
-from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml, validate_st96
+from ipledger.standards.st96.schema import COM_NS, ST96_VERSION, parse_xml
 from ipledger.standards.st96.xmlnav import child as _kid
 from ipledger.standards.st96.xmlnav import children as _kids
-from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import contact, serialize_checked
 from ipledger.standards.st96.xmlnav import sub_element as _sub
 from ipledger.standards.st96.xmlnav import text as _val
 from ipledger.standards.st96.xmlnav import text_at as _get
@@ -301,48 +301,33 @@ def _p(name: str) -> str:
     return f"{{{PAT_NS}}}{name}"
 
 
-
 def _applicant(parent: etree._Element, party: Mapping[str, Any], seq: int) -> None:
     el = _sub(parent, _p("Applicant"), sequenceNumber=str(seq))
-    contact = _sub(el, _c("Contact"))
-    name = _sub(contact, _c("Name"))
-    if "PersonFullName" in party:
-        _sub(_sub(name, _c("PersonName")), _c("PersonFullName"), party["PersonFullName"])
-    else:
-        org = _sub(name, _c("OrganizationName"))
-        _sub(org, _c("OrganizationStandardName"), party["OrganizationStandardName"])
-    if "PostalStructuredAddress" in party:
-        addr = party["PostalStructuredAddress"]
-        pa = _sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress"))
-        psa = _sub(pa, _c("PostalStructuredAddress"))
-        for i, line in enumerate(addr["AddressLineText"], 1):
-            _sub(psa, _c("AddressLineText"), line, sequenceNumber=str(i))
-        for key in _ADDRESS_PARTS:
-            if key in addr:
-                _sub(psa, _c(key), addr[key])
-    elif "PostalAddressText" in party:
-        pa = _sub(_sub(contact, _c("PostalAddressBag")), _c("PostalAddress"))
-        for i, line in enumerate(party["PostalAddressText"], 1):
-            _sub(pa, _c("PostalAddressText"), line, sequenceNumber=str(i))
+    contact(el, party)
     nationality = party.get("NationalityCode", party.get("IncorporationCountryCode"))
     if nationality is not None:
         _sub(el, _c("NationalityCode"), nationality)
+
+
+def _identification(parent: etree._Element, record: Mapping[str, Any], office: str) -> None:
+    """``pat:ApplicationIdentification``, then ``pat:PatentGrantIdentification`` if granted."""
+    app = _sub(parent, _p("ApplicationIdentification"))
+    _sub(app, _c("IPOfficeCode"), office)
+    _sub(_sub(app, _c("ApplicationNumber")), _c("ApplicationNumberText"), record["number"])
+    _sub(app, _p("FilingDate"), record["filing_date"])
+    if "grant_number" in record:
+        grant = _sub(parent, _p("PatentGrantIdentification"))
+        _sub(grant, _c("IPOfficeCode"), office)
+        _sub(grant, _p("PatentNumber"), record["grant_number"])
+        if "registration_date" in record:
+            _sub(grant, _p("GrantDate"), record["registration_date"])
 
 
 def patent_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
     """Build (without validating against the XSD) ``pat:BibliographicData`` for ``record``."""
     office, data, applicants = _check(record)
     bib = etree.Element(_p("BibliographicData"), {_c("st96Version"): ST96_VERSION}, nsmap=_NSMAP)
-    app = _sub(bib, _p("ApplicationIdentification"))
-    _sub(app, _c("IPOfficeCode"), office)
-    _sub(_sub(app, _c("ApplicationNumber")), _c("ApplicationNumberText"), record["number"])
-    _sub(app, _p("FilingDate"), record["filing_date"])
-    if "grant_number" in record:
-        grant = _sub(bib, _p("PatentGrantIdentification"))
-        _sub(grant, _c("IPOfficeCode"), office)
-        _sub(grant, _p("PatentNumber"), record["grant_number"])
-        if "registration_date" in record:
-            _sub(grant, _p("GrantDate"), record["registration_date"])
+    _identification(bib, record, office)
     if "PriorityBag" in data:
         bag = _sub(bib, _p("PriorityClaimBag"))
         for i, pr in enumerate(data["PriorityBag"], 1):
@@ -373,10 +358,7 @@ def patent_to_st96_xml(record: Mapping[str, Any], *, validate: bool = True) -> b
     Same record, same bytes. ``status`` and ``data.Abstract`` are not exported
     (see the module docstring; the status: ``patent_legal_status_to_st96_xml``).
     """
-    root = patent_to_st96_element(record)
-    if validate:
-        validate_st96(root, _SCHEMA)
-    return serialize(root)
+    return serialize_checked(patent_to_st96_element(record), _SCHEMA, validate=validate)
 
 
 def _status_date(record: Mapping[str, Any]) -> str:
@@ -396,16 +378,7 @@ def patent_legal_status_to_st96_element(record: Mapping[str, Any]) -> etree._Ele
     state, stage, key_event, detailed_event = ST27_STATUS.get(record["status"], _ST27_UNMAPPED)
     event_date = _status_date(record)
     root = etree.Element(_p("PatentLegalStatus"), nsmap=_NSMAP)
-    app = _sub(root, _p("ApplicationIdentification"))
-    _sub(app, _c("IPOfficeCode"), office)
-    _sub(_sub(app, _c("ApplicationNumber")), _c("ApplicationNumberText"), record["number"])
-    _sub(app, _p("FilingDate"), record["filing_date"])
-    if "grant_number" in record:
-        grant = _sub(root, _p("PatentGrantIdentification"))
-        _sub(grant, _c("IPOfficeCode"), office)
-        _sub(grant, _p("PatentNumber"), record["grant_number"])
-        if "registration_date" in record:
-            _sub(grant, _p("GrantDate"), record["registration_date"])
+    _identification(root, record, office)
     _sub(root, _c("IPRightKindCategory"), IP_RIGHT_KIND_CATEGORY[record["kind"]])
     data = _sub(_sub(root, _p("StatusEventDataBag")), _p("StatusEventData"))
     code = _sub(data, _p("StatusEventCode"))
@@ -426,23 +399,11 @@ def patent_legal_status_to_st96_xml(record: Mapping[str, Any], *, validate: bool
     the status is ``filed``, ``status_date``. Checked against ``Patent_V6_0.xsd`` unless
     ``validate`` is false. Same record, same bytes.
     """
-    root = patent_legal_status_to_st96_element(record)
-    if validate:
-        validate_st96(root, LEGAL_STATUS_SCHEMA)
-    return serialize(root)
+    return serialize_checked(patent_legal_status_to_st96_element(record), LEGAL_STATUS_SCHEMA,
+                             validate=validate)
 
 
 # --------------------------------------------------------------------------- import
-
-
-
-
-
-
-
-
-
-
 
 
 def _where(el: etree._Element | None) -> str:

@@ -28,12 +28,12 @@ from ipledger.standards.st96.model import (
     TrademarkJSON,
     validate_trademark_json,
 )
-from ipledger.standards.st96.schema import COM_NS, TMK_NS, parse_xml, validate_st96
+from ipledger.standards.st96.schema import COM_NS, TMK_NS, parse_xml
 from ipledger.standards.st96.xmlnav import child as _kid
 from ipledger.standards.st96.xmlnav import children as _kids
 from ipledger.standards.st96.xmlnav import contact as _contact
 from ipledger.standards.st96.xmlnav import local_name as _local
-from ipledger.standards.st96.xmlnav import serialize
+from ipledger.standards.st96.xmlnav import serialize_checked
 from ipledger.standards.st96.xmlnav import sub_element as _sub
 from ipledger.standards.st96.xmlnav import text as _val
 from ipledger.standards.st96.xmlnav import text_at as _get
@@ -195,10 +195,8 @@ def trademark_to_st96_xml(record: TrademarkJSON, office: str, *, validate: bool 
     ``office`` (an ST.3 code) is written as ``RegistrationOfficeCode`` and the
     application number's ``IPOfficeCode``. Same record, same bytes.
     """
-    root = trademark_to_st96_element(record, office)
-    if validate:
-        validate_st96(root, _SCHEMA)
-    return serialize(root)
+    return serialize_checked(trademark_to_st96_element(record, office), _SCHEMA,
+                             validate=validate)
 
 
 def trademarks_to_st96_xml(
@@ -213,9 +211,7 @@ def trademarks_to_st96_xml(
             bag.append(trademark_to_st96_element(record, office))
         except StandardsError as exc:
             raise StandardsError(exc.rule, exc.detail, f"/{i}{exc.pointer}") from None
-    if validate:
-        validate_st96(bag, _SCHEMA)
-    return serialize(bag)
+    return serialize_checked(bag, _SCHEMA, validate=validate)
 
 
 # --------------------------------------------------------------------------- import

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from lxml import etree  # type: ignore[import-untyped]
 
-from ipledger.standards.st96.schema import COM_NS
+from ipledger.standards.st96.schema import COM_NS, validate_st96
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 _ADDRESS_PARTS: Final = ("CityName", "GeographicRegionName", "CountryCode", "PostalCode")
@@ -52,6 +52,13 @@ def serialize(root: etree._Element) -> bytes:
     """UTF-8 XML with a declaration; deterministic for the same tree."""
     body: bytes = etree.tostring(root, encoding="UTF-8", pretty_print=True)
     return XML_DECLARATION + body
+
+
+def serialize_checked(root: etree._Element, schema: str, *, validate: bool = True) -> bytes:
+    """``serialize(root)``, first checked against ST.96 schema file ``schema`` if ``validate``."""
+    if validate:
+        validate_st96(root, schema)
+    return serialize(root)
 
 
 def common(name: str) -> str:
