@@ -445,6 +445,14 @@ def _print_proof(proof: Any, what: str) -> bool:
     return True
 
 
+def cmd_import_export(args: argparse.Namespace) -> int:
+    from ipledger.services.store_admin import import_export
+
+    proof = import_export(Path(args.export), Path(args.data), args.store,
+                          Path(args.keys) if args.keys else None)
+    return 0 if _print_proof(proof, f"the node rebuilt from {args.export}") else 1
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from ipledger.services.store_admin import backup_node
 
@@ -629,6 +637,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import published rights (right.import entries)")
     import_sub = p.add_subparsers(dest="import_command", required=True)
+    p = import_sub.add_parser(
+        "export", help="make a node from an export: verify it, then rebuild every tile, key "
+        "and the register from its entries", description="Exit status 0 only if the export "
+        "verifies and the rebuilt node proves equal to it (fsck, replay, state roots).")
+    p.add_argument("export", help="a directory written by 'ipledger export'")
+    p.add_argument("--data", required=True, help="the new node directory (empty or absent)")
+    p.add_argument("--store", default=SQLITE_FILE,
+                   help="SQLite file in DATA (default) or an empty postgresql:// database")
+    p.add_argument("--keys", help="the office's keys directory (log.key; genesis.key if kept) "
+                   "so the node can serve and extend the log; without it, a verified copy")
+    p.set_defaults(func=cmd_import_export)
+
     p = import_sub.add_parser(
         "st96", help="import trademarks from ST.96 XML (Trademark, TrademarkBag, USPTO TSDR)",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ipledger.codec import canonicalize
@@ -18,7 +20,7 @@ from ipledger.demo import seed
 from ipledger.identity import SigningKey
 from ipledger.ledger import make_envelope
 from ipledger.node import init_node, open_ledger
-from tests.integration.node_process import ORIGIN, ipledger
+from tests.integration.node_process import ORIGIN, NodeProcess, ipledger
 
 pytestmark = pytest.mark.interop
 
@@ -97,3 +99,49 @@ def test_a_damaged_export_is_refused(export: Path, tmp_path: Path, damage: str) 
                     check=False)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED" in done.stdout or "lacks" in done.stderr, done.stdout + done.stderr
+
+
+def test_a_node_rebuilt_from_the_export_equals_the_original(export: Path,
+                                                            tmp_path: Path) -> None:
+    original = export.parent / "node"
+    copy = tmp_path / "mirror"
+    done = ipledger("import", "export", str(export), "--data", str(copy))
+    assert done.stdout.startswith("OK: 718 entries"), done.stdout + done.stderr
+    assert not (copy / "keys").exists()  # a verified copy, not the office
+    replayed = ipledger("replay", "--data", str(copy)).stdout
+    assert replayed.split("state root ")[1] == \
+        ipledger("replay", "--data", str(original)).stdout.split("state root ")[1]
+    assert ipledger("log", "fsck", "--data", str(copy)).returncode == 0
+
+
+def test_the_office_restores_from_its_export_and_keys_onto_postgresql(
+        export: Path, tmp_path: Path, postgres_dsn: str) -> None:
+    original = export.parent / "node"
+    data = tmp_path / "restored"
+    done = ipledger("import", "export", str(export), "--data", str(data), "--store",
+                    postgres_dsn, "--keys", str(original / "keys"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    with NodeProcess(data) as node:
+        extract = httpx.get(f"{node.url}/v1/rights/EM/trademark/000000001/extract").json()
+        path = tmp_path / "extract.json"
+        path.write_text(json.dumps(extract))
+        assert ipledger("verify", "extract", str(path), "--vkey", node.vkey).returncode == 0
+        evidence = httpx.get(f"{node.url}/v1/evidence/{0:064x}")  # lookup keys rebuilt
+        assert evidence.status_code == 200, evidence.text
+        key = tmp_path / "k.key"
+        ipledger("keygen", "--out", str(key))
+        added = ipledger("submit", "party.register", "--node", node.url, "--key", str(key),
+                         "--body", '{"name": "After Restore", "country": "FR", "kind": "legal"}')
+        assert "recorded as entry 718" in added.stdout, added.stdout
+
+
+def test_a_damaged_export_is_not_imported(export: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(export, copy)
+    bundle = copy / "tile" / "entries" / "000"
+    data = bytearray(bundle.read_bytes())
+    data[300] ^= 1
+    bundle.write_bytes(bytes(data))
+    done = ipledger("import", "export", str(copy), "--data", str(tmp_path / "n"), check=False)
+    assert done.returncode == 1 and "FAILED" in done.stdout, done.stdout + done.stderr
+    assert not (tmp_path / "n").exists()

@@ -8,14 +8,26 @@ the original.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ipledger.identity import NoteVerifier
+from ipledger.identity import NoteSigner, NoteVerifier, read_private_key
 from ipledger.ledger.audit import audit_log
-from ipledger.node import CONFIG_FILE, SQLITE_FILE, NodeConfig, open_store_spec
-from ipledger.registry.engine import replay_register
+from ipledger.ledger.export import ExportedLog
+from ipledger.ledger.replay import replay
+from ipledger.node import (
+    CONFIG_FILE,
+    SQLITE_FILE,
+    VKEY_FILE,
+    NodeConfig,
+    NodeError,
+    entry_types,
+    open_store_spec,
+    redact,
+)
+from ipledger.registry.engine import GENESIS_META, RegistryRules, replay_register
 from ipledger.storage.base import LedgerStore
 from ipledger.storage.copy import copy_store
 from ipledger.storage.sql import SQLStore
@@ -133,3 +145,53 @@ def set_store(data: Path, store: str) -> None:
     raw["store"] = store
     path.write_text(json.dumps(raw, indent=2))
     path.chmod(0o600)
+
+
+def import_export(export_dir: Path, data: Path, store: str = SQLITE_FILE,
+                  keys: Path | None = None) -> Proof:
+    """Make ``data`` a node from an export: verified first, then rebuilt from its entries.
+
+    Nothing of the export is copied as is but the entries and the signed checkpoints:
+    tiles, lookup keys and the whole register state are re-derived, and the result is
+    proven like any store. With ``keys`` (a directory holding the office's ``log.key``,
+    and ``genesis.key`` if kept), the node can serve and extend the log; without, it is
+    a verified copy to inspect, replay and extract from offline.
+    """
+    export = ExportedLog(export_dir)
+    origin = str(export.ledger.get("origin", ""))
+    genesis = export.get_meta(GENESIS_META)
+    vkey = (export_dir / VKEY_FILE).read_text().strip()
+    verifier = NoteVerifier.from_vkey(vkey)
+    if genesis is None:
+        return Proof(problems=["the export names no genesis key (ledger.json)"])
+    proof = prove_store(export, origin, verifier, compare_records=False)
+    if not proof.ok:
+        return proof
+    if data.exists() and any(data.iterdir()):
+        raise FileExistsError(f"{data} is not empty")
+    log_key = read_private_key(keys / "log.key") if keys else None
+    if log_key is not None and NoteSigner(origin, log_key).verifier_key() != vkey:
+        raise NodeError(f"{keys}/log.key does not sign as {vkey}")
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if keys is not None:
+        shutil.copytree(keys, data / "keys")
+    shutil.copy2(export_dir / VKEY_FILE, data / VKEY_FILE)
+    (data / CONFIG_FILE).write_text(json.dumps(
+        {"origin": origin, "store": store, "genesis": genesis}, indent=2))
+    (data / CONFIG_FILE).chmod(0o600)
+    target = open_store_spec(store, data)
+    try:
+        if target.tree_size() or target.get_meta(GENESIS_META) is not None:
+            raise NodeError(f"the store {redact(store)} already holds a ledger")
+        target.set_meta(GENESIS_META, genesis)
+        rebuilt = replay(export, lambda shadow: RegistryRules(shadow, genesis, origin),
+                         compare_records=False, into=target, entry_types=entry_types())
+        if not rebuilt.ok:
+            return Proof(problems=[f"rebuild: {p}" for p in rebuilt.problems])
+        for size in export.checkpoint_sizes():
+            checkpoint = export.checkpoint_at(size)
+            assert checkpoint is not None
+            target.add_checkpoint(checkpoint)
+        return prove_store(target, origin, verifier)
+    finally:
+        target.close()
