@@ -5,6 +5,7 @@ acknowledged write lost, memory flat. ``make loadtest`` runs the full 2,000 requ
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 import time
@@ -12,13 +13,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bench.common import percentile
 from bench.hammer import Hammer
 
 from ipledger.identity import NoteVerifier
 from ipledger.ledger.receipts import verify_receipt
 from tests.integration.node_process import NodeProcess, ipledger
 
-pytestmark = pytest.mark.slow
+SECONDS = float(os.environ.get("IPLEDGER_LOAD_SECONDS", "20"))
+RATE = float(os.environ.get("IPLEDGER_LOAD_RATE", "500"))
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(int(SECONDS * 2 + 300))]
 
 
 def rss_kib(pid: int) -> int:
@@ -29,8 +33,7 @@ def rss_kib(pid: int) -> int:
 
 
 def test_mixed_load_no_errors_nothing_lost_memory_flat(tmp_path: Path) -> None:
-    rate = float(os.environ.get("IPLEDGER_LOAD_RATE", "500"))
-    seconds = float(os.environ.get("IPLEDGER_LOAD_SECONDS", "20"))
+    rate, seconds = RATE, SECONDS
     with NodeProcess(tmp_path / "node") as node:
         assert node.proc is not None
         samples: list[tuple[float, int]] = []
@@ -48,6 +51,13 @@ def test_mixed_load_no_errors_nothing_lost_memory_flat(tmp_path: Path) -> None:
         finally:
             stop.set()
             sampler.join()
+        warm = [kib for t, kib in samples if t >= seconds / 4]
+        print(json.dumps({  # the run's figures, for the record (pytest -s shows them)
+            "offered_per_s": rate, "seconds": round(result.seconds, 1), "sent": result.sent,
+            "statuses": dict(result.statuses), "writes_acknowledged": len(result.receipts),
+            "read_p99_ms": round(percentile(result.read_ms, 0.99), 1),
+            "write_p99_ms": round(percentile(result.write_ms, 0.99), 1),
+            "rss_kib_after_warmup": warm[:1], "rss_kib_max": max(warm, default=0)}))
         assert result.failed == 0, (result.statuses, result.errors[:5])
         assert result.sent >= rate * seconds * 0.95
         assert len(result.receipts) > rate * seconds * 0.15
@@ -59,7 +69,6 @@ def test_mixed_load_no_errors_nothing_lost_memory_flat(tmp_path: Path) -> None:
             size = client.get(f"{node.url}/v1/log").json()["tree_size"]
         assert size >= len(result.receipts)
         # Memory flat: after the first quarter (caches warm), growth stays small.
-        warm = [kib for t, kib in samples if t >= seconds / 4]
         assert warm, samples
         assert max(warm) <= warm[0] * 1.25 + 16_384, (warm[0], max(warm))
     assert ipledger("log", "fsck", "--data", str(tmp_path / "node")).returncode == 0

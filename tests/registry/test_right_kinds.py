@@ -151,3 +151,35 @@ def test_design_colour_views_are_checked_and_exported(office: Office) -> None:
     counts = [doc.xpath(f"string(//dgn:{name})", namespaces={"dgn": DESIGN_NS})
               for name in ("ColourViewTotalQuantity", "BlackWhiteViewTotalQuantity")]
     assert counts == ["1", "2"]  # 3 views, 1 in colour
+
+
+@pytest.mark.parametrize("kind", ["patent", "utility_model", "industrial_design"])
+def test_legal_status_document_over_http(office: Office, kind: str) -> None:
+    """A published patent's ST.27 legal status, valid against Patent_V6_0.xsd; other kinds
+    have none (404, said why)."""
+    from lxml import etree
+    from starlette.testclient import TestClient
+
+    from ipledger.api.app import create_app
+    from ipledger.standards.st96 import st96_schema_dir
+
+    test_each_kind_reaches_registration(office, kind)
+    if kind == "industrial_design":
+        number = office.node.ledger.store.record_ids(f"right/XX/{kind}/")[-1].rsplit("/")[-1]
+        with TestClient(create_app(office.node.ledger)) as client:
+            resp = client.get(f"/v1/rights/XX/{kind}/{number}/legal-status.xml")
+        assert resp.status_code == 404
+        assert "patents and utility models" in resp.json()["detail"]
+        return
+    number = office.node.ledger.store.record_ids(f"right/XX/{kind}/")[-1].rsplit("/", 1)[1]
+    right = office.right(number, kind)
+    with TestClient(create_app(office.node.ledger)) as client:
+        resp = client.get(f"/v1/rights/XX/{kind}/{number}/legal-status.xml")
+        unknown = client.get(f"/v1/rights/XX/{kind}/999999999/legal-status.xml")
+    assert resp.status_code == 200, resp.text
+    assert unknown.status_code == 404
+    doc = etree.fromstring(resp.content)
+    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / "Patent_V6_0.xsd")))
+    assert schema.validate(doc), schema.error_log
+    assert right["state"].encode() in resp.content
+    assert right["history"][-1]["date"].encode() in resp.content

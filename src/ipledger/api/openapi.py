@@ -66,6 +66,12 @@ def _register_paths() -> dict[str, Any]:
             "summary": "Extract of a published right: state proof, history receipts, checkpoint",
             "parameters": [*right, *as_of],
             "responses": {"200": extract, **_problems(400, 404)}}},
+        "/v1/rights/{office}/{kind}/{number}/legal-status.xml": {"get": {
+            "summary": "A published patent's or utility model's legal status: ST.96 "
+                       "pat:PatentLegalStatus with WIPO ST.27 codes (Patent_V6_0.xsd)",
+            "parameters": right,
+            "responses": {"200": {"description": "ST.96 XML", "content": {
+                "application/xml": {"schema": {"type": "string"}}}}, **_problems(404)}}},
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +19,12 @@ from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
 from ipledger.registry.engine import entry_type_catalogue
 from ipledger.registry.extract import make_extract
 from ipledger.registry.records import party_record, right_record
-from ipledger.registry.st96_export import NoST96Document, right_xml, trademark_record
+from ipledger.registry.st96_export import (
+    NoST96Document,
+    legal_status_xml,
+    right_xml,
+    trademark_record,
+)
 from ipledger.storage.base import StoredCheckpoint
 
 
@@ -96,11 +102,7 @@ async def get_right(request: Request) -> Response:
     if right is None or "data" not in right:
         raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/{number}",
                         "/number", status=404)
-
-    def read_party(party_id: str) -> dict[str, Any] | None:
-        value = ledger.store.read_record(party_record(party_id))
-        return None if value is None else dict(parse_json(value))
-
+    read_party = _party_reader(ledger)
     if as_xml:
         try:
             xml = await asyncio.to_thread(right_xml, right, read_party)
@@ -111,6 +113,30 @@ async def get_right(request: Request) -> Response:
     if right["kind"] == "trademark":
         doc["st96"] = trademark_record(right, read_party)
     return JSONResponse(doc)
+
+
+def _party_reader(ledger: Ledger) -> Callable[[str], dict[str, Any] | None]:
+    def read_party(party_id: str) -> dict[str, Any] | None:
+        value = ledger.store.read_record(party_record(party_id))
+        return None if value is None else dict(parse_json(value))
+
+    return read_party
+
+
+async def get_legal_status(request: Request) -> Response:
+    """A published patent's or utility model's legal status as ST.96 (WIPO ST.27 codes)."""
+    ledger: Ledger = request.app.state.ledger
+    p = request.path_params
+    raw = ledger.store.read_record(right_record(p["office"], p["kind"], p["number"]))
+    right = None if raw is None else parse_json(raw)
+    if right is None or "data" not in right:
+        raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/"
+                        f"{p['number']}", "/number", status=404)
+    try:
+        xml = await asyncio.to_thread(legal_status_xml, right, _party_reader(ledger))
+    except NoST96Document as exc:
+        raise Rejection("not-found", str(exc), "/kind", status=404) from None
+    return Response(xml, media_type="application/xml")
 
 
 async def get_types(request: Request) -> Response:
@@ -124,5 +150,7 @@ routes = [
     Route("/v1/types", get_types, methods=["GET"]),
     Route("/v1/state/{record_id:path}", get_state_extract, methods=["GET"]),
     Route("/v1/rights/{office}/{kind}/{number}/extract", get_right_extract, methods=["GET"]),
+    Route("/v1/rights/{office}/{kind}/{number}/legal-status.xml", get_legal_status,
+          methods=["GET"]),
     Route("/v1/rights/{office}/{kind}/{number}", get_right, methods=["GET"]),
 ]

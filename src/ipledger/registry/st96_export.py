@@ -162,3 +162,17 @@ def right_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
             raise NoST96Document(f"this GI's disclosed content lacks what ST.96 gin:GIData "
                                  f"needs ({exc.pointer}: {exc.detail}); served as JSON") from None
     return exporter(other_kind_record(right, read_party))
+
+
+def legal_status_xml(right: Mapping[str, Any], read_party: PartyReader) -> bytes:
+    """ST.96 ``pat:PatentLegalStatus`` (WIPO ST.27 codes) of a patent's current state,
+    dated by the right's latest event; validated against ``Patent_V6_0.xsd``."""
+    if right["kind"] not in ("patent", "utility_model"):
+        raise NoST96Document(f"ST.96 legal-status documents cover patents and utility "
+                             f"models, not {right['kind']}")
+    from ipledger.standards.st96.patent import patent_legal_status_to_st96_xml
+
+    history = right.get("history") or [{"date": right["dates"]["filing_date"]}]
+    return patent_legal_status_to_st96_xml({**other_kind_record(right, read_party),
+                                            "status": right["state"],
+                                            "status_date": history[-1]["date"]})
