@@ -14,10 +14,11 @@ from tests.integration.node_process import ORIGIN, NodeProcess, ipledger
 pytestmark = pytest.mark.slow
 
 
-def test_registrar_logs_in_to_a_real_node(tmp_path: Path) -> None:
+def test_registrar_logs_in_to_a_real_node(tmp_path: Path, store_spec: str | None) -> None:
     data = tmp_path / "node"
     ipledger("init", "--data", str(data), "--origin", ORIGIN, "--office", "EM",
-             "--profile", "euipo", "--country", "ES")
+             "--profile", "euipo", "--country", "ES", *(("--store", store_spec) if store_spec
+                                                         else ()))
     registrar = read_private_key(data / "keys" / "registrar.key")
     with NodeProcess(data) as node:
         session = login(node.url, registrar, expected_origin=ORIGIN)
