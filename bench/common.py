@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from ipledger.codec import canonicalize
 from ipledger.identity import SigningKey
@@ -88,3 +93,27 @@ def signed_stamps(n: int, start: int = 0, keys: int = 64) -> list[bytes]:
         ))
         for i in range(start, start + n)
     ]
+
+
+@contextmanager
+def served_node(data: Path) -> Iterator[str]:
+    """``ipledger serve --data DATA`` on a free loopback port: its URL once it answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    with (data / "serve.log").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ipledger.cli", "serve", "--data", str(data), "--port",
+             str(port), "--log-level", "warning"], stdout=log, stderr=log)
+    try:
+        for _ in range(400):
+            try:
+                httpx.get(f"{url}/tlog/checkpoint", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -21,16 +21,13 @@ import asyncio
 import hashlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 
-from bench.common import emit, note, scratch_dir
+from bench.common import emit, note, scratch_dir, served_node
 from ipledger.codec import canonicalize
 from ipledger.documents import FilesystemDocumentStore
 from ipledger.identity import SigningKey
@@ -91,12 +88,6 @@ def store_upload(directory: Path, documents: list[bytes], names: list[str]) -> f
     return elapsed
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _file_chunks(data: bytes, size: int = 1 << 20) -> Iterator[bytes]:
     for offset in range(0, len(data), size):
         yield data[offset:offset + size]
@@ -106,20 +97,8 @@ def http_upload(base: Path, documents: list[bytes], names: list[str], rounds: in
     """Best seconds to PUT the documents to a real node (fresh contents each round)."""
     data = base / "node"
     init_node(data, ORIGIN)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (base / "serve.log").open("ab")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ipledger.cli", "serve", "--data", str(data), "--port",
-         str(port), "--log-level", "warning"], stdout=log, stderr=log)
     best = float("inf")
-    try:
-        for _ in range(400):
-            try:
-                httpx.get(f"{url}/tlog/checkpoint", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with served_node(data) as url:
         key = SigningKey.generate()
         entry = canonicalize(make_envelope(key, ORIGIN, "party.register", {
             "name": "Bench Uploader", "country": "DE", "kind": "legal"}))
@@ -141,9 +120,6 @@ def http_upload(base: Path, documents: list[bytes], names: list[str], rounds: in
                         raise RuntimeError(f"upload refused: {resp.status_code} {resp.text}")
                 best = min(best, time.perf_counter() - start)
                 shutil.rmtree(data / "documents")
-    finally:
-        server.terminate()
-        server.wait(10)
     return best
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 
-from bench.common import emit, scratch_dir, signed_stamps
+from bench.common import emit, scratch_dir, served_node, signed_stamps
 from ipledger.node import init_node
 
 
@@ -17,18 +15,7 @@ def bench_ingest_http(ceiling: float, n: int = 40_000, batch: int = 500, clients
     data = scratch_dir() / "node"
     # The entries must carry the node's origin: build the node with the bench origin.
     init_node(data, "bench.ipledger.localhost/log")
-    port = 18_000 + (int(time.time()) % 1000)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ipledger.cli", "serve", "--data", str(data), "--port", str(port),
-         "--log-level", "warning"])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{url}/tlog/checkpoint", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with served_node(data) as url:
         entries = signed_stamps(n, start=20_000_000)
         bodies = [b"\n".join(entries[i : i + batch]) for i in range(0, n, batch)]
         accepted = [0] * clients
@@ -47,9 +34,6 @@ def bench_ingest_http(ceiling: float, n: int = 40_000, batch: int = 500, clients
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait(10)
     total = sum(accepted)
     if total != n:
         raise RuntimeError(f"only {total} of {n} entries were accepted")
