@@ -404,25 +404,19 @@ def cmd_office_bootstrap(args: argparse.Namespace) -> int:
 def cmd_store_migrate(args: argparse.Namespace) -> int:
     """Copy a (stopped) node's store into an empty one and prove the copy."""
     from ipledger.node import open_store_spec, redact
-    from ipledger.services.store_admin import prove_store, set_store
-    from ipledger.storage.copy import copy_store
+    from ipledger.services.store_admin import copy_proven, set_store
 
     data = Path(args.data)
     config = NodeConfig.load(data)
-    source = config.open_store()
-    target = open_store_spec(args.to, data)
-    try:
+    with closing(config.open_store()) as source, \
+            closing(open_store_spec(args.to, data)) as target:
         size = source.tree_size()
-        counts = copy_store(source, target)
+        counts, proof = copy_proven(source, target, config.origin,
+                                    _load_vkey(str(data / "log.vkey")))
         print("copied " + ", ".join(f"{n} {table}" for table, n in counts.items()))
-        proof = prove_store(target, config.origin, _load_vkey(str(data / "log.vkey")),
-                            original=source)
         if source.tree_size() != size:
             proof.problems.append("the node wrote while copying: stop it, then migrate "
                                   "into an empty store again")
-    finally:
-        source.close()
-        target.close()
     if not _print_proof(proof, "the copy"):
         print(f"the node still uses {redact(config.store)}")
         return 1

@@ -43,7 +43,7 @@ from ipledger.node import (
 )
 from ipledger.registry.engine import GENESIS_META
 from ipledger.storage.base import StorageError
-from ipledger.storage.postgresql import PostgreSQLStore, is_postgresql_url
+from ipledger.storage.postgresql import DURABLE_COMMIT, PostgreSQLStore, is_postgresql_url
 from ipledger.storage.sql import SQLStore
 from ipledger.storage.sqlite import SQLiteStore
 
@@ -253,8 +253,7 @@ def check_store(store: SQLStore, genesis: str) -> CheckResult:
 
 
 def _setting(store: SQLStore, sql: str) -> str:
-    row = store._one(sql)
-    return str(row[0]) if row else "?"
+    return store.setting(sql) or "?"
 
 
 _SQLITE_SYNC = {"0": "OFF", "1": "NORMAL", "2": "FULL", "3": "EXTRA"}
@@ -280,7 +279,7 @@ def check_store_durability(store: SQLStore) -> CheckResult:
         commit = _setting(store, "SHOW synchronous_commit")
         fsync = _setting(store, "SHOW fsync")
         pages = _setting(store, "SHOW full_page_writes")
-        if commit not in ("on", "remote_write", "remote_apply"):
+        if commit not in DURABLE_COMMIT:
             return _fail(label, f"PostgreSQL synchronous_commit={commit}: acknowledged "
                          "batches could be lost on a crash", "ALTER SYSTEM SET "
                          "synchronous_commit = on; SELECT pg_reload_conf(); (and remove any "

@@ -58,26 +58,37 @@ def init_node(data: Path, origin: str, store: str = SQLITE_FILE) -> str:
         raise NodeError(f"{data} is already initialised")
     data.mkdir(parents=True, exist_ok=True)
     os.chmod(data, 0o700)
-    target = open_store_spec(store, data)
+    target = open_empty_store(store, data)
     try:
-        if target.tree_size() or target.get_meta(GENESIS_META) is not None:
-            raise NodeError(f"the store {redact(store)} already holds a ledger")
+        key = SigningKey.generate()
+        write_private_key(data / LOG_KEY_FILE, key)
+        genesis_key = SigningKey.generate()
+        write_private_key(data / GENESIS_KEY_FILE, genesis_key)
+        genesis = did_key(genesis_key.public_key)
+        vkey = NoteSigner(origin, key).verifier_key()
+        (data / VKEY_FILE).write_text(vkey + "\n")
+        write_config(data, origin, store, genesis)
+        target.set_meta(GENESIS_META, genesis)
     finally:
         target.close()
-    key = SigningKey.generate()
-    write_private_key(data / LOG_KEY_FILE, key)
-    genesis_key = SigningKey.generate()
-    write_private_key(data / GENESIS_KEY_FILE, genesis_key)
-    genesis = did_key(genesis_key.public_key)
-    vkey = NoteSigner(origin, key).verifier_key()
-    (data / VKEY_FILE).write_text(vkey + "\n")
-    config = {"origin": origin, "store": store, "genesis": genesis}
-    (data / CONFIG_FILE).write_text(json.dumps(config, indent=2))
-    os.chmod(data / CONFIG_FILE, 0o600)  # a PostgreSQL URL may carry a password
-    target = open_store_spec(store, data)
-    target.set_meta(GENESIS_META, genesis)
-    target.close()
     return vkey
+
+
+def write_config(data: Path, origin: str, store: str, genesis: str) -> None:
+    """``DATA/node.json``, readable by its owner only (a PostgreSQL URL may hold a password)."""
+    path = data / CONFIG_FILE
+    path.write_text(json.dumps({"origin": origin, "store": store, "genesis": genesis},
+                               indent=2))
+    os.chmod(path, 0o600)
+
+
+def open_empty_store(spec: str, data: Path) -> SQLStore:
+    """Open the store ``spec`` names, which must hold nothing yet."""
+    store = open_store_spec(spec, data)
+    if not store.is_empty():
+        store.close()
+        raise NodeError(f"the store {redact(spec)} already holds a ledger")
+    return store
 
 
 def open_store_spec(spec: str, data: Path) -> SQLStore:

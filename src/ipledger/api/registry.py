@@ -81,9 +81,27 @@ async def get_right_extract(request: Request) -> Response:
     doc = await timed_proof(request, "extract", make_extract, ledger, record_id, checkpoint)
     if doc["record"] is not None and "data" not in doc["record"]:
         # Confidential until published: not even the record's existence is confirmed.
-        raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/"
-                        f"{p['number']}", "/number", status=404)
+        raise _no_published_right(p["office"], p["kind"], p["number"])
     return JSONResponse(doc)
+
+
+def _no_published_right(office: str, kind: str, number: str) -> Rejection:
+    """The one answer for a right that is absent or unpublished (no existence oracle)."""
+    return Rejection("not-found", f"no published right {office}/{kind}/{number}", "/number",
+                     status=404)
+
+
+def _read_right(ledger: Ledger, record_id: str) -> dict[str, Any] | None:
+    raw = ledger.store.read_record(record_id)
+    return None if raw is None else dict(parse_json(raw))
+
+
+async def _st96_response(make: Callable[..., bytes], *args: Any) -> Response:
+    try:
+        xml = await asyncio.to_thread(make, *args)
+    except NoST96Document as exc:
+        raise Rejection("not-found", str(exc), "/kind", status=404) from None
+    return Response(xml, media_type="application/xml")
 
 
 async def get_right(request: Request) -> Response:
@@ -94,21 +112,15 @@ async def get_right(request: Request) -> Response:
     number = number.removesuffix(".xml")
     record_id = right_record(p["office"], p["kind"], number)
     party = current_party(request)  # a bad token is a 401 whether or not the right exists
-    raw = ledger.store.read_record(record_id)
-    right = None if raw is None else parse_json(raw)
+    right = _read_right(ledger, record_id)
     confidential = None if as_xml else confidential_right(party, record_id, right)
     if confidential is not None:  # unpublished: only parties to the file and office staff
         return confidential
     if right is None or "data" not in right:
-        raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/{number}",
-                        "/number", status=404)
+        raise _no_published_right(p["office"], p["kind"], number)
     read_party = _party_reader(ledger)
     if as_xml:
-        try:
-            xml = await asyncio.to_thread(right_xml, right, read_party)
-        except NoST96Document as exc:
-            raise Rejection("not-found", str(exc), "/kind", status=404) from None
-        return Response(xml, media_type="application/xml")
+        return await _st96_response(right_xml, right, read_party)
     doc: dict[str, Any] = {"record_id": record_id, "right": right}
     if right["kind"] == "trademark":
         doc["st96"] = trademark_record(right, read_party)
@@ -127,16 +139,10 @@ async def get_legal_status(request: Request) -> Response:
     """A published patent's or utility model's legal status as ST.96 (WIPO ST.27 codes)."""
     ledger: Ledger = request.app.state.ledger
     p = request.path_params
-    raw = ledger.store.read_record(right_record(p["office"], p["kind"], p["number"]))
-    right = None if raw is None else parse_json(raw)
+    right = _read_right(ledger, right_record(p["office"], p["kind"], p["number"]))
     if right is None or "data" not in right:
-        raise Rejection("not-found", f"no published right {p['office']}/{p['kind']}/"
-                        f"{p['number']}", "/number", status=404)
-    try:
-        xml = await asyncio.to_thread(legal_status_xml, right, _party_reader(ledger))
-    except NoST96Document as exc:
-        raise Rejection("not-found", str(exc), "/kind", status=404) from None
-    return Response(xml, media_type="application/xml")
+        raise _no_published_right(p["office"], p["kind"], p["number"])
+    return await _st96_response(legal_status_xml, right, _party_reader(ledger))
 
 
 async def get_types(request: Request) -> Response:

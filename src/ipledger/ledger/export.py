@@ -86,6 +86,14 @@ def export_log(store: LedgerStore, origin: str, out: Path,
     return ExportSummary(size, tiles, bundles, len(earlier))
 
 
+def _state_root(checkpoint: StoredCheckpoint) -> bytes | None:
+    text = checkpoint.note.split("\n\n", 1)[0] + "\n"
+    try:
+        return checkpoint_state_root(Checkpoint.parse(text))
+    except ValueError:
+        return None
+
+
 class ExportedLog:
     """An export directory as a read-only store, for :func:`audit_log` and replay.
 
@@ -112,6 +120,10 @@ class ExportedLog:
             raise StorageError(f"{directory} holds two different checkpoints of size "
                                f"{self._size}")
         self._checkpoints[self._size] = self._latest  # what a tlog-tiles client reads
+        # Unverified here on purpose: fsck verifies every checkpoint's signature, and a
+        # forged root line fails the replay's comparison.
+        self._state_roots = {size: root for size, cp in sorted(self._checkpoints.items())
+                             if (root := _state_root(cp)) is not None}
         self._bundle = lru_cache(maxsize=64)(self._read_bundle)
 
     def _file(self, relative: str) -> bytes:
@@ -163,19 +175,10 @@ class ExportedLog:
         return self._latest
 
     def state_root_sizes(self) -> list[int]:
-        return [s for s in self.checkpoint_sizes() if self.state_root_at(s) is not None]
+        return list(self._state_roots)
 
     def state_root_at(self, tree_size: int) -> bytes | None:
-        checkpoint = self._checkpoints.get(tree_size)
-        if checkpoint is None:
-            return None
-        # Unverified here on purpose: fsck verifies every checkpoint's signature, and a
-        # forged root line fails the replay's comparison.
-        text = checkpoint.note.split("\n\n", 1)[0] + "\n"
-        try:
-            return checkpoint_state_root(Checkpoint.parse(text))
-        except ValueError:
-            return None
+        return self._state_roots.get(tree_size)
 
     def get_meta(self, name: str) -> str | None:
         meta = self.ledger.get("meta")

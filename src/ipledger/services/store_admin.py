@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from ipledger.node import (
     NodeConfig,
     NodeError,
     entry_types,
+    open_empty_store,
     open_store_spec,
-    redact,
+    write_config,
 )
 from ipledger.registry.engine import GENESIS_META, RegistryRules, replay_register
 from ipledger.storage.base import LedgerStore
@@ -82,7 +84,23 @@ def prove_store(store: LedgerStore, origin: str, verifier: NoteVerifier,
 
 
 def _verifier(data: Path) -> NoteVerifier:
-    return NoteVerifier.from_vkey((data / "log.vkey").read_text().strip())
+    return NoteVerifier.from_vkey((data / VKEY_FILE).read_text().strip())
+
+
+def copy_proven(source: SQLStore, target: SQLStore, origin: str, verifier: NoteVerifier,
+                *, against_source: bool = True) -> tuple[dict[str, int], Proof]:
+    """Copy ``source`` into the empty ``target`` and prove the copy; with
+    ``against_source``, also that it ends where the source ends (a source that is not
+    being written: a live node's copy is proven on its own)."""
+    counts = copy_store(source, target)
+    return counts, prove_store(target, origin, verifier,
+                               original=source if against_source else None)
+
+
+def _fresh_directory(path: Path) -> None:
+    if path.exists() and any(path.iterdir()):
+        raise FileExistsError(f"{path} already exists and is not empty")
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 def backup_node(data: Path, out: Path) -> tuple[dict[str, int], Proof]:
@@ -93,38 +111,24 @@ def backup_node(data: Path, out: Path) -> tuple[dict[str, int], Proof]:
     before this returns.
     """
     config = NodeConfig.load(data)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists")
-    out.mkdir(parents=True, mode=0o700)
+    _fresh_directory(out)
     _copy_node_files(data, out)
     set_store(out, SQLITE_FILE)
-    source = config.open_store()
-    target = open_store_spec(SQLITE_FILE, out)
-    try:
-        counts = copy_store(source, target)
-        proof = prove_store(target, config.origin, _verifier(data))
-    finally:
-        source.close()
-        target.close()
-    return counts, proof
+    with closing(config.open_store()) as source, \
+            closing(open_store_spec(SQLITE_FILE, out)) as target:
+        return copy_proven(source, target, config.origin, _verifier(data),
+                           against_source=False)
 
 
 def restore_node(backup: Path, data: Path, store: str = SQLITE_FILE) -> Proof:
     """Make ``data`` a node from ``backup`` (a backup directory) on ``store``; prove it."""
     config = NodeConfig.load(backup)
-    if data.exists() and any(data.iterdir()):
-        raise FileExistsError(f"{data} is not empty")
-    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _fresh_directory(data)
     _copy_node_files(backup, data)
     set_store(data, store)
-    source = config.open_store()
-    target = open_store_spec(store, data)
-    try:
-        copy_store(source, target)
-        return prove_store(target, config.origin, _verifier(backup), original=source)
-    finally:
-        source.close()
-        target.close()
+    with closing(config.open_store()) as source, \
+            closing(open_store_spec(store, data)) as target:
+        return copy_proven(source, target, config.origin, _verifier(backup))[1]
 
 
 def _copy_node_files(source: Path, target: Path) -> None:
@@ -138,8 +142,6 @@ def _copy_node_files(source: Path, target: Path) -> None:
 
 
 def set_store(data: Path, store: str) -> None:
-    import json
-
     path = data / CONFIG_FILE
     raw = json.loads(path.read_text())
     raw["store"] = store
@@ -167,22 +169,16 @@ def import_export(export_dir: Path, data: Path, store: str = SQLITE_FILE,
     proof = prove_store(export, origin, verifier, compare_records=False)
     if not proof.ok:
         return proof
-    if data.exists() and any(data.iterdir()):
-        raise FileExistsError(f"{data} is not empty")
     log_key = read_private_key(keys / "log.key") if keys else None
     if log_key is not None and NoteSigner(origin, log_key).verifier_key() != vkey:
         raise NodeError(f"{keys}/log.key does not sign as {vkey}")
-    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _fresh_directory(data)
     if keys is not None:
         shutil.copytree(keys, data / "keys")
     shutil.copy2(export_dir / VKEY_FILE, data / VKEY_FILE)
-    (data / CONFIG_FILE).write_text(json.dumps(
-        {"origin": origin, "store": store, "genesis": genesis}, indent=2))
-    (data / CONFIG_FILE).chmod(0o600)
-    target = open_store_spec(store, data)
+    write_config(data, origin, store, genesis)
+    target = open_empty_store(store, data)
     try:
-        if target.tree_size() or target.get_meta(GENESIS_META) is not None:
-            raise NodeError(f"the store {redact(store)} already holds a ledger")
         target.set_meta(GENESIS_META, genesis)
         rebuilt = replay(export, lambda shadow: RegistryRules(shadow, genesis, origin),
                          compare_records=False, into=target, entry_types=entry_types())

@@ -17,8 +17,7 @@ def copy_store(source: SQLStore, target: SQLStore,
 
     The source may keep writing (the copy reads one snapshot); returns rows per table.
     """
-    if target.tree_size() or target.latest_checkpoint() is not None \
-            or target.state_root_sizes():
+    if not target.is_empty():
         raise StorageError("the target store is not empty")
     counts: dict[str, int] = {}
     with source.snapshot():

@@ -43,6 +43,10 @@ _SCHEMA_V1 = (
 _MIGRATION_LOCK = 0x69706C6564676572
 
 
+# synchronous_commit values under which a returned COMMIT is flushed to disk.
+DURABLE_COMMIT = frozenset({"on", "remote_write", "remote_apply"})
+
+
 def is_postgresql_url(spec: str) -> bool:
     return spec.startswith(("postgresql://", "postgres://"))
 
@@ -65,13 +69,12 @@ class PostgreSQLStore(SQLStore):
             with self._write_transaction() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                 self.schema_version = self._migrate(cur, self._current_version(cur))
-            setting = self._one("SHOW synchronous_commit")
+            commit = self.setting("SHOW synchronous_commit")
         except psycopg.Error as exc:
             raise StorageError(f"cannot open PostgreSQL store: {exc}") from exc
-        if setting is None or setting[0] not in ("on", "remote_write", "remote_apply"):
-            raise StorageError("PostgreSQL has synchronous_commit="
-                               f"{setting[0] if setting else '?'}: acknowledged batches could "
-                               "be lost on a crash; set it to on")
+        if commit not in DURABLE_COMMIT:
+            raise StorageError(f"PostgreSQL has synchronous_commit={commit}: acknowledged "
+                               "batches could be lost on a crash; set it to on")
 
     def _connect(self, *, autocommit: bool) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.dsn, autocommit=autocommit,

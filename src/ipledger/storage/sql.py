@@ -110,6 +110,19 @@ class SQLStore(ABC):
     def _sql(cls, sql: str) -> str:
         return sql.replace("?", "%s") if cls.paramstyle == "format" else sql
 
+    def setting(self, sql: str) -> str | None:
+        """The single value a statement such as ``SHOW fsync`` or ``PRAGMA synchronous``
+        answers on this thread's reader connection."""
+        row = self._one(sql)
+        return None if row is None else str(row[0])
+
+    def is_empty(self) -> bool:
+        """Nothing written yet: no entries, checkpoints, state or metadata of a ledger."""
+        return (self.tree_size() == 0 and not self.checkpoint_sizes()
+                and not self.state_root_sizes()
+                and not self._query("SELECT name FROM meta WHERE name NOT IN "
+                                    "('schema_version', 'tree_size') LIMIT 1"))
+
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self._query(sql, params)
         return rows[0] if rows else None
