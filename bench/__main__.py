@@ -9,6 +9,7 @@ from bench import (
     extract_bulk,
     ingest,
     ingest_http,
+    network,
     proofs,
     registry_bench,
     state_proofs,
@@ -30,12 +31,14 @@ def main() -> None:
     proofs.run()
     note("state proofs and extracts on a 1,000,000-record register")
     state_proofs.main()
-    note("registry_ingest, import_st96, extract")
+    note("registry_ingest, registry_ingest_staged, import_st96, extract")
     registry_bench.run(ceiling)
     note("extract_1m (register of 1,000,000 rights, bulk-loaded)")
     extract_bulk.run()
     note("disk_write_fsync, documents_upload, documents_upload_http")
     documents.run()
+    note("network_throughput, finality_latency (3 NATS servers, 4 office nodes)")
+    network.run(ceiling)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,17 @@ Every ledger here is a real node (``ipledger.node.init_node`` + ``open_ledger`` 
 directory, validation in worker processes, the register's rules, durable SQLite commits) on
 a controllable ledger clock, so years of time events run in seconds.
 
-- ``registry_ingest``: a mixed workload (parties, filings, disclosures, formalities,
-  examination, publication, registration by time events, renewal windows by time events,
-  renewals). Envelopes are signed before the clock starts; only submission -> durable is
-  timed. Entries that depend on each other go in successive waves (one wave is submitted
-  whole, then waited for). Numbers are assigned at filing, so the waves after filing are
-  signed after it, outside the timed sections. Ceiling: Ed25519 verify/s, all cores.
+- ``registry_ingest``: a steady mixed stream. Rights move in cohorts, one lifecycle stage
+  per wave, so every wave mixes stages: this cohort registers its parties while the previous
+  one files, older ones disclose, are examined, published, registered (time event), assigned
+  (half) and licensed (half; licence expiry is a time event); rights filed ten years earlier
+  (built untimed first) are renewed as their renewal windows open (time event). Ledger time
+  moves 15 days per wave. A wave is signed before its clock starts (numbers are assigned at
+  filing, so later stages are signed after it) and only submission -> durable is timed.
+  Ceiling: Ed25519 verify/s, all cores.
+- ``registry_ingest_staged``: the first workload, one stage at a time for all rights
+  (parties, filings, disclosures, formalities, examination, publication, registration and
+  renewal windows by time events, renewals): the pipeline drains between stages.
 - ``import_st96``: ST.96 TrademarkBag documents -> parse + validate -> sign -> ledger ->
   durable. Ceiling: the parse-only rate (``trademark_from_st96_xml``) in the same run.
 - ``extract``: p99 of ``registry.extract.make_extract`` for random rights of a register of N
@@ -34,6 +39,7 @@ from ipledger.codec import canonicalize, parse_json
 from ipledger.identity import SigningKey, did_key_url, ed25519_verify_ceiling, read_private_key
 from ipledger.ledger import Ledger, make_envelope
 from ipledger.node import GENESIS_KEY_FILE, init_node, open_ledger
+from ipledger.registry.calendar import add_days, date_of_ms, format_iso_date
 from ipledger.registry.extract import make_extract
 from ipledger.registry.families.rights import content_commitment
 from ipledger.registry.records import party_id_for, right_record
@@ -59,12 +65,13 @@ class Clock:
 class Register:
     """A scratch node with one office (EUIPO profile), a registrar and an examiner."""
 
-    def __init__(self, name: str, office: str = "EM") -> None:
+    def __init__(self, name: str, office: str = "EM", start_ms: int = T0) -> None:
         data = scratch_dir() / name
         init_node(data, ORIGIN)
-        self.clock = Clock(T0)
+        self.clock = Clock(start_ms)
         self.ledger: Ledger = open_ledger(data, validation_processes=True, clock_ms=self.clock)
         self.office = office
+        self.numbered: set[str] = set()  # right ids whose number a cohort has learnt
         genesis = read_private_key(data / GENESIS_KEY_FILE)
         self.registrar, self.examiner = SigningKey.generate(), SigningKey.generate()
         self.wave([self.sign(genesis, "office.register",
@@ -80,9 +87,10 @@ class Register:
     def party(key: SigningKey) -> str:
         return party_id_for(did_key_url(key.public_key))
 
-    def sign(self, key: SigningKey, entry_type: str, body: dict[str, Any]) -> bytes:
+    def sign(self, key: SigningKey, entry_type: str, body: dict[str, Any],
+             endorsers: Sequence[SigningKey] = ()) -> bytes:
         return canonicalize(make_envelope(key, ORIGIN, entry_type, body,
-                                          created_ms=self.clock.now_ms))
+                                          created_ms=self.clock.now_ms, endorsers=endorsers))
 
     def wave(self, raws: Sequence[bytes], timeout: float = 600) -> float:
         """Submit ``raws`` and wait until all are durable; seconds taken. Any refusal raises."""
@@ -92,7 +100,9 @@ class Register:
         return time.perf_counter() - start
 
     def record(self, record_id: str) -> dict[str, Any]:
-        return dict(parse_json(self.ledger.store.read_record(record_id)))
+        raw = self.ledger.store.read_record(record_id)
+        assert raw is not None, record_id
+        return dict(parse_json(raw))
 
     def close(self) -> None:
         self.ledger.close()
@@ -106,7 +116,184 @@ MARK = {"MarkRepresentation": {"MarkFeatureCategory": "Word", "MarkReproduction"
     "WordMarkSpecification": {"MarkVerbalElementText": "MARK"}}}}
 
 
-def bench_registry_ingest(ceiling: float, rights: int) -> None:
+STEP_MS = 15 * DAY_MS  # ledger time between two waves of the mixed stream
+EUR = "EUR"
+LICENCE_DAYS = 90
+
+
+class Cohort:
+    """Rights filed together that then move through their lifecycle one stage per wave."""
+
+    def __init__(self, reg: Register, first: int, size: int, assignees: Sequence[SigningKey],
+                 licensees: Sequence[SigningKey]) -> None:
+        self.reg = reg
+        self.ids = range(first, first + size)
+        self.applicants = [SigningKey.generate() for _ in self.ids]
+        self.owner = dict(zip(self.ids, self.applicants, strict=True))  # current owner's key
+        self.assignee = {i: assignees[i % len(assignees)] for i in self.ids if i % 2 == 0}
+        self.licensee = {i: licensees[i % len(licensees)] for i in self.ids if i % 4 < 2}
+        self.number: dict[int, str] = {}
+        self.data = {i: {**MARK, "GoodsServicesBag": [{"ClassNumber": 9 + i % 30,
+                                                       "GoodsServicesDescriptionText":
+                                                       f"Goods {i}"}]} for i in self.ids}
+
+    def stage(self, offset: int) -> list[bytes]:
+        """The cohort's entries ``offset`` waves after its parties registered (signed now)."""
+        reg, sign = self.reg, self.reg.sign
+        office = reg.office
+        if offset == 0:
+            return [sign(k, "party.register", {"name": f"Applicant {i}", "country": "FR",
+                                               "kind": "legal"}) for i, k in self.owner.items()]
+        if offset == 1:
+            return [sign(k, "right.file", {
+                "office": office, "kind": "trademark", "applicants": [reg.party(k)],
+                "classes": [9 + i % 30], "commitment": content_commitment(f"{i:032x}",
+                                                                          self.data[i]),
+                "payment": {"amount": 85_000, "currency": EUR}}) for i, k in self.owner.items()]
+        if offset == 2:
+            self._learn_numbers()
+            return [sign(k, "right.disclose", {"office": office, "kind": "trademark",
+                                               "number": self.number[i], "data": self.data[i],
+                                               "salt": f"{i:032x}"})
+                    for i, k in self.owner.items()]
+        if offset == 3:
+            return [self.act(reg.examiner, i, "check_formalities") for i in self.ids]
+        if offset == 4:
+            return [self.act(reg.examiner, i, "start_examination") for i in self.ids]
+        if offset == 5:  # registration follows by time event when the opposition period ends
+            return [self.act(reg.registrar, i, "publish", attest=["examination_passed"])
+                    for i in self.ids]
+        if offset == 13:  # the owner assigns the whole right; the assignee endorses
+            today = format_iso_date(date_of_ms(reg.clock.now_ms))
+            raws = [reg.sign(self.owner[i], "assignment.record", {
+                "office": office, "kind": "trademark", "number": self.number[i],
+                "from": reg.party(self.owner[i]), "to": reg.party(to), "share": [1, 1],
+                "executed": today, "payment": {"amount": 20_000, "currency": EUR}},
+                endorsers=[to]) for i, to in self.assignee.items()]
+            self.owner.update(self.assignee)
+            return raws
+        if offset == 14:  # an exclusive licence for 90 days (expiry: a time event)
+            day = date_of_ms(reg.clock.now_ms)
+            return [reg.sign(self.owner[i], "licence.grant", {
+                "office": office, "kind": "trademark", "number": self.number[i],
+                "licensee": reg.party(to), "type": "exclusive", "territory": ["DE", "FR"],
+                "start": format_iso_date(day),
+                "end": format_iso_date(add_days(day, LICENCE_DAYS)),
+                "payment": {"amount": 20_000, "currency": EUR}}, endorsers=[to])
+                for i, to in self.licensee.items()]
+        return []
+
+    DEPTH = 15  # waves from party registration to the licence
+
+    def act(self, key: SigningKey, i: int, action: str, **extra: Any) -> bytes:
+        return self.reg.sign(key, "right.act", {"office": self.reg.office, "kind": "trademark",
+                                                "number": self.number[i], "action": action,
+                                                **extra})
+
+    def renewals(self) -> list[bytes]:
+        return [self.act(self.owner[i], i, "renew",
+                         payment={"amount": 85_000, "currency": EUR}) for i in self.ids]
+
+    def _learn_numbers(self) -> None:
+        """Which number each filing got (the sequencer numbers them in arrival order)."""
+        by_party = {self.reg.party(k): i for i, k in self.owner.items()}
+        for record_id in self.reg.ledger.store.record_ids(f"right/{self.reg.office}/trademark/"):
+            if record_id in self.reg.numbered:  # another cohort's, already read
+                continue
+            right = self.reg.record(record_id)
+            i = by_party.get(right["owners"][0]["party"])
+            if i is not None:
+                self.number[i] = right["number"]
+                self.reg.numbered.add(record_id)
+
+    def right(self, i: int) -> dict[str, Any]:
+        return self.reg.record(right_record(self.reg.office, "trademark", self.number[i]))
+
+
+def mixed_stream(reg: Register, cohorts: Sequence[Cohort], start_ms: int,
+                 renewing: Sequence[Sequence[Cohort]] = ()) -> tuple[float, int]:
+    """Wave w (at ``start_ms + w * STEP_MS``): cohort c at stage w - c, and the renewals of
+    ``renewing[w]``. Returns (seconds from submission to durable, waves)."""
+    waves = max(len(cohorts) + Cohort.DEPTH - 1, len(renewing))
+    timed = 0.0
+    for w in range(waves):
+        reg.clock.now_ms = start_ms + w * STEP_MS
+        raws = [raw for c, cohort in enumerate(cohorts) if 0 <= w - c < Cohort.DEPTH
+                for raw in cohort.stage(w - c)]
+        if w < len(renewing):
+            raws += [raw for cohort in renewing[w] for raw in cohort.renewals()]
+        random.Random(w).shuffle(raws)  # independent entries arrive interleaved
+        timed += reg.wave(raws)
+    return timed, waves
+
+
+def bench_registry_ingest(ceiling: float, rights: int, cohort_size: int = 100) -> None:
+    """A steady mixed stream: in every wave one cohort files while the previous one discloses,
+    older ones are examined, published, registered (time event), assigned and licensed, and
+    rights filed ~9.5 years earlier (built untimed first) are renewed as their renewal
+    windows open (time event). Signing is outside the timed sections."""
+    t_old = T0 - 10 * 365 * DAY_MS
+    reg = Register("ingest", start_ms=t_old)
+    try:
+        pool = [SigningKey.generate() for _ in range(64)]  # assignees and licensees
+        reg.wave([reg.sign(k, "party.register", {"name": f"Company {j}", "country": "DE",
+                                                 "kind": "legal"}) for j, k in enumerate(pool)])
+        assignees, licensees = pool[:32], pool[32:]
+        count = max(1, rights // cohort_size)
+        fresh = [Cohort(reg, c * cohort_size, cohort_size, assignees, licensees)
+                 for c in range(count)]
+        waves = count + Cohort.DEPTH - 1
+        # The renewal book: rights filed 10 years before the stream, one cohort per wave.
+        book_size = max(1, cohort_size // 2)
+        book = [Cohort(reg, rights + b * book_size, book_size, assignees, licensees)
+                for b in range(waves)]
+        mixed_stream(reg, book, reg.clock.now_ms)
+        reg.clock.now_ms += 200 * DAY_MS  # every registration and licence expiry of the book
+        reg.wave([reg.sign(reg.registrar, "party.update", {"address": "Avenida de Europa 4"})])
+        opens = [c.right(c.ids[0])["next_event"] for c in book]
+        assert all(o["action"] == "open_renewal_window" for o in opens), opens
+        start_ms = opens[0]["due_ms"] + DAY_MS
+        renewing: list[list[Cohort]] = [[] for _ in range(waves)]
+        for cohort, due in zip(book, opens, strict=True):  # renewed once its window opened
+            w = -(-(due["due_ms"] - start_ms) // STEP_MS)
+            renewing += [[] for _ in range(w + 1 - len(renewing))]
+            renewing[w].append(cohort)
+
+        size0 = reg.ledger.store.tree_size()
+        batches0 = reg.ledger.sequencer.batches
+        timed, waves = mixed_stream(reg, fresh, start_ms, renewing)
+        entries = reg.ledger.store.tree_size() - size0
+        batches = reg.ledger.sequencer.batches - batches0
+
+        first, old = fresh[0], book[-1]
+        assigned, kept = first.right(first.ids[0]), first.right(first.ids[1])
+        assert assigned["state"] == kept["state"] == "registered", (assigned, kept)
+        assert [o["party"] for o in assigned["owners"]] == [reg.party(first.owner[0])]
+        assert assigned["owner_history"][-1]["action"] == "assign"
+        assert kept["owners"] == [{"party": reg.party(first.applicants[1]), "share": [1, 1]}]
+        assert len(assigned["licences"]) == 1
+        assert "licences" not in first.right(first.ids[2])
+        renewed = old.right(old.ids[-1])
+        assert renewed["state"] == "registered", renewed
+        assert renewed["dates"]["renewals"] == 1, renewed
+    finally:
+        reg.close()
+    emit("registry_ingest", entries / timed, "tx/s", ceiling, rights=count * cohort_size,
+         renewed=len(book) * book_size, entries=entries, waves=waves, batches=batches,
+         seconds=round(timed, 2), target=15_000,
+         workload="steady mixed stream, cohorts of "
+                  f"{cohort_size} one stage apart per wave: party.register, right.file, "
+                  "right.disclose, check_formalities, start_examination, publish, "
+                  "registration (time event), assignment.record (1/2), licence.grant (1/2), "
+                  "licence expiry (time event); renewal window (time event) and renew of "
+                  f"{book_size} older rights per wave",
+         ceiling_is="Ed25519 verify/s, PyNaCl, all cores, same run",
+         timed="submission to durable, per wave (every stage's cohort at once); signing "
+               "excluded")
+
+
+def bench_registry_ingest_staged(ceiling: float, rights: int) -> None:
+    """The first workload: one stage at a time (the pipeline drains between waves)."""
     reg = Register("ingest")
     try:
         timed = 0.0
@@ -169,7 +356,7 @@ def bench_registry_ingest(ceiling: float, rights: int) -> None:
         batches = reg.ledger.sequencer.batches
     finally:
         reg.close()
-    emit("registry_ingest", entries / timed, "tx/s", ceiling, rights=rights, entries=entries,
+    emit("registry_ingest_staged", entries / timed, "tx/s", ceiling, rights=rights, entries=entries,
          system_entries=2 * rights, batches=batches, seconds=round(timed, 2), target=15_000,
          workload="party.register, right.file, right.disclose, check_formalities, "
                   "start_examination, publish, party.update (+ registration by time event), "
@@ -320,8 +507,10 @@ def bench_extract(target: int, budget_s: float, samples: int = 1_000) -> None:
 
 def run(ceiling: float, rights: int = 3_000, imports: int = 20_000,
         extract_size: int = 1_000_000, extract_budget_s: float = 120.0) -> None:
-    note(f"registry_ingest ({rights} rights through their lifecycle)")
+    note(f"registry_ingest ({rights} rights through their lifecycle, mixed stream)")
     bench_registry_ingest(ceiling, rights)
+    note(f"registry_ingest_staged ({rights} rights, one stage at a time)")
+    bench_registry_ingest_staged(ceiling, rights)
     note(f"import_st96 ({imports} records)")
     bench_import_st96(imports)
     note(f"extract (register of up to {extract_size:,} rights, build budget "

@@ -7,7 +7,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from ipledger.identity import SigningKey
 from ipledger.ledger import Ledger, make_envelope
 from ipledger.services.evidence import EvidenceStamp
 from ipledger.storage.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from ipledger.network.nats_cluster import NatsCluster
 
 ORIGIN = "test.ipledger.localhost/log"
 T0 = 1_790_000_000_000  # 2026-09-21T14:13:20Z, a fixed ledger clock for tests
@@ -57,6 +60,29 @@ def postgres_dsn(postgres_server: str) -> Iterator[str]:
     yield postgres_server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
+    """Three Debian ``nats-server`` processes forming a JetStream cluster on loopback.
+
+    Partitionable (see ``ipledger.network.nats_cluster``). A test that kills, stops or
+    partitions servers leaves them so; ``nats_cluster.recover()`` makes the cluster whole
+    again (tests/network does it around every test). Under CI a missing nats-server fails,
+    never skips.
+    """
+    from ipledger.network.nats_cluster import NatsCluster, find_nats_server
+
+    if find_nats_server() is None:
+        message = "nats-server is not installed (run scripts/nats install as root)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"NATS is required under CI: {message}")
+        pytest.skip(message)
+    cluster = NatsCluster(tmp_path_factory.mktemp("nats"), 3)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.close()
 
 
 class FakeClock:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ipledger.codec import canonicalize, parse_json
 from ipledger.config import Config, ConfigError
@@ -21,12 +21,16 @@ from ipledger.identity import (
     read_private_key,
     write_private_key,
 )
-from ipledger.ledger import make_envelope, verify_receipt
+from ipledger.ledger import Ledger, make_envelope, verify_receipt
 from ipledger.log import Checkpoint
+from ipledger.network.config import NetworkConfigError
 from ipledger.node import SQLITE_FILE, NodeConfig, NodeError, init_node, open_ledger
 from ipledger.registry.engine import GENESIS_META
 from ipledger.services.evidence import STAMP_TYPE, file_sha256
 from ipledger.storage.base import StorageError
+
+if TYPE_CHECKING:
+    from ipledger.network.witnessing import Witnessing
 
 CONFIG_HOME = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
 DEFAULT_KEY = CONFIG_HOME / "ipledger" / "stamper.key"
@@ -100,20 +104,60 @@ def _serve_config(args: argparse.Namespace) -> Config:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from ipledger.api.app import create_app
-    from ipledger.api.hardening import AccessConfig
     from ipledger.logs import configure_logging
 
     settings = _serve_config(args)
     # Before the ledger opens, so its start-up logs come out in the chosen format too.
     configure_logging(settings.server.log_format, settings.server.log_level,
                       settings.server.access_log)
-    ledger = open_ledger(Path(args.data), settings=settings)
+    from ipledger.network.witnessing import open_witnessing
+
+    data = Path(args.data)
+    ledger = open_ledger(data, settings=settings)
     try:
-        app = create_app(ledger, AccessConfig.from_config(settings))  # [limits], [cors]
+        witnessing = open_witnessing(data, ledger)  # docs/witnessing.md
+    except BaseException:
+        ledger.close()
+        raise
+    return serve_ledger(ledger, settings, witnessing)
+
+
+def _serve_mirrors(app: Any, settings: Config) -> Callable[[], None]:
+    """Serve and search the node's mirrors, synced every [mirror] sync_interval_s
+    (docs/mirroring.md); returns what stops and closes it all."""
+    from ipledger.api.search import install
+    from ipledger.network.mirror import MirrorSyncer, OpenMirrors
+
+    data = settings.data_dir
+    node_store = NodeConfig.load(data, settings).store
+    mirrors = OpenMirrors(data, node_store)
+    registers = install(app, data, mirrors)
+    syncer = MirrorSyncer(data, settings.mirror.sync_interval_s,
+                          settings.mirror.fetch_timeout_s, node_store).start()
+
+    def close() -> None:
+        syncer.stop()
+        registers.close()
+        mirrors.close()
+
+    return close
+
+
+def serve_ledger(ledger: Ledger, settings: Config, witnessing: Witnessing | None = None) -> int:
+    """Serve a started ledger (and its witnessing) over HTTP until interrupted, then close."""
+    import uvicorn
+
+    from ipledger.api.app import create_app
+    from ipledger.api.hardening import AccessConfig
+
+    close_mirrors: Callable[[], None] | None = None
+    try:
+        if witnessing is not None:
+            witnessing.start()
+        app = create_app(ledger, AccessConfig.from_config(settings),  # [limits], [cors]
+                         witnessing)
         app.state.config = settings  # the API's settings: [limits], [cors], [documents], ...
+        close_mirrors = _serve_mirrors(app, settings)
         server = settings.server
         config = uvicorn.Config(
             app, host=server.host, port=server.port, log_level=server.log_level,
@@ -125,6 +169,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         uvicorn.Server(config).run()
     finally:
+        if close_mirrors is not None:
+            close_mirrors()
+        if witnessing is not None:
+            witnessing.close()
         ledger.close()
     return 0
 
@@ -463,6 +511,60 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0 if _print_proof(proof, "the restored node") else 1
 
 
+def cmd_mirror_add(args: argparse.Namespace) -> int:
+    """Register another office's log to mirror; its checkpoint must verify first."""
+    from ipledger.network.mirror import MirrorError, add_mirror
+
+    vkey = Path(args.vkey).read_text() if Path(args.vkey).is_file() else args.vkey
+    try:
+        spec = add_mirror(Path(args.data), args.url, vkey, genesis=args.genesis,
+                          timeout=args.timeout)
+    except MirrorError as exc:
+        return _fail(f"REFUSED {exc}")
+    print(f"mirroring {spec.origin} from {spec.url} as {spec.name} (genesis {spec.genesis}); "
+          f"fetch it with: ipledger mirror sync --data {args.data} --origin {spec.origin}")
+    return 0
+
+
+def cmd_mirror_sync(args: argparse.Namespace) -> int:
+    """Sync one mirror or all: every fetched byte verified, nothing kept from a failure."""
+    from ipledger.network.mirror import MirrorError, find_mirror, list_mirrors, sync_mirror
+
+    data = Path(args.data)
+    try:
+        names = [find_mirror(data, args.origin).name] if args.origin else \
+            [s.name for s in list_mirrors(data)]
+    except MirrorError as exc:
+        return _fail(str(exc))
+    if not names:
+        return _fail(f"{data} mirrors nothing yet: ipledger mirror add URL --vkey FILE")
+    failed = 0
+    for name in names:
+        try:
+            done = sync_mirror(data, name, timeout=args.timeout)
+        except MirrorError as exc:
+            print(f"REFUSED {name}: {exc}; the mirror is unchanged")
+            failed += 1
+            continue
+        print(f"OK {done.origin}: {done.tree_size} entries verified ({done.added} new; "
+              f"{done.fetched} files fetched)")
+    return 1 if failed else 0
+
+
+def cmd_mirror_list(args: argparse.Namespace) -> int:
+    from ipledger.network.mirror import list_mirrors
+
+    specs = list_mirrors(Path(args.data))
+    if args.json:
+        print(json.dumps([s.public() for s in specs], indent=2))
+        return 0
+    for spec in specs:
+        state = f"error: {spec.last_error}" if spec.last_error else "ok"
+        print(f"{spec.origin}\t{spec.tree_size} entries\tlast sync {spec.last_sync or 'never'} "
+              f"({state})\t{spec.url}")
+    return 0
+
+
 def cmd_document_put(args: argparse.Namespace) -> int:
     """Upload a file to the node's document store (streamed); print its SHA-256."""
     from ipledger.services.document_client import DocumentClientError, upload_document
@@ -554,6 +656,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the REST API, tlog tiles and web pages")
     serve_args(p)
     p.set_defaults(func=cmd_serve)
+
+    from ipledger.cli_network import add_network_commands
+
+    add_network_commands(sub, serve_args)
+
+    from ipledger.cli_witness import add_witness_commands
+
+    add_witness_commands(sub)
 
     p = sub.add_parser("demo", help="init if needed, stamp sample documents, serve")
     serve_args(p)
@@ -715,6 +825,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SQLite file in DATA (default) or an empty postgresql:// database")
     p.set_defaults(func=cmd_restore)
 
+    p = sub.add_parser("mirror", help="mirror other offices' registers through their "
+                       "tlog-tiles, verified (docs/mirroring.md)")
+    mirror_sub = p.add_subparsers(dest="mirror_command", required=True)
+    p = mirror_sub.add_parser(
+        "add", help="mirror the log at URL (a node's URL or its /tlog/ prefix, or an export "
+        "directory); its checkpoint must verify with --vkey")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--vkey", required=True, help="the office's log verifier key, or a file "
+                   "holding it (its name is the log's origin)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--genesis", help="the register's genesis DID (default: asked of the node, "
+                   "or the export's ledger.json; checked by replay either way)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
+    p.set_defaults(func=cmd_mirror_add)
+    p = mirror_sub.add_parser(
+        "sync", help="fetch and verify what is new (checkpoint signature, every leaf, hash "
+        "tiles, state roots by replay); a failing sync stores nothing",
+        description="Exit status 1 if any mirror's sync was refused (each says why).")
+    p.add_argument("--data", required=True)
+    p.add_argument("--origin", help="only this mirror (origin or name; default: all)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per HTTP request")
+    p.set_defaults(func=cmd_mirror_sync)
+    p = mirror_sub.add_parser("list", help="mirrors, their size and last sync")
+    p.add_argument("--data", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_mirror_list)
+
     p = sub.add_parser("document", help="the node's document store (files named by SHA-256, "
                        "confidential until the right listing them is published)")
     document_sub = p.add_subparsers(dest="document_command", required=True)
@@ -743,7 +880,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (NodeError, KeyFileError, StorageError, FileExistsError, ConfigError) as exc:
+    except (NodeError, KeyFileError, StorageError, FileExistsError, ConfigError,
+            NetworkConfigError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -227,6 +227,17 @@ class DocumentsConfig:
         "marks).", _each(_media_type))
 
 
+@dataclass(frozen=True)
+class MirrorConfig:
+    """Mirrors of other offices' registers (``ipledger mirror add``; docs/mirroring.md)."""
+
+    sync_interval_s: int = setting(
+        300, "How often `ipledger serve` syncs every mirror, in seconds (each sync verifies "
+        "all it fetches); 0: never, only `ipledger mirror sync`.", _between(0, 7 * 86_400))
+    fetch_timeout_s: float = setting(30.0, "Timeout of each HTTP request of a sync, in "
+                                     "seconds.", _between(0.1, 600))
+
+
 SECTIONS: dict[str, type[Any]] = {
     "server": ServerConfig,
     "store": StoreConfig,
@@ -234,6 +245,7 @@ SECTIONS: dict[str, type[Any]] = {
     "limits": LimitsConfig,
     "cors": CorsConfig,
     "documents": DocumentsConfig,
+    "mirror": MirrorConfig,
 }
 
 
@@ -289,6 +301,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     cors: CorsConfig = field(default_factory=CorsConfig)
     documents: DocumentsConfig = field(default_factory=DocumentsConfig)
+    mirror: MirrorConfig = field(default_factory=MirrorConfig)
     data_dir: Path = Path()
     file: Path | None = None  # the TOML file read, if there was one
     sources: Mapping[str, str] = field(default_factory=dict)  # "server.port" -> "env ..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,11 +47,13 @@ def entry_types() -> dict[str, EntryType]:
     return {t.name: t for t in types}
 
 
-def init_node(data: Path, origin: str, store: str = SQLITE_FILE) -> str:
+def init_node(data: Path, origin: str, store: str = SQLITE_FILE,
+              genesis: str | None = None) -> str:
     """Create keys, config and an empty store in ``data``; return the verifier key.
 
     ``store`` is a file name in ``data`` (SQLite) or a ``postgresql://`` URL of an
-    empty database.
+    empty database. ``genesis`` is the DID of an existing genesis key (a shared
+    ledger's, the same on every office node); by default one is made here.
     """
     if not _ORIGIN.match(origin):
         raise NodeError("origin must be 1-200 printable characters without spaces or '+'")
@@ -62,11 +65,15 @@ def init_node(data: Path, origin: str, store: str = SQLITE_FILE) -> str:
     try:
         key = SigningKey.generate()
         write_private_key(data / LOG_KEY_FILE, key)
-        genesis_key = SigningKey.generate()
-        write_private_key(data / GENESIS_KEY_FILE, genesis_key)
-        genesis = did_key(genesis_key.public_key)
+        if genesis is None:
+            genesis_key = SigningKey.generate()
+            write_private_key(data / GENESIS_KEY_FILE, genesis_key)
+            genesis = did_key(genesis_key.public_key)
         vkey = NoteSigner(origin, key).verifier_key()
         (data / VKEY_FILE).write_text(vkey + "\n")
+        from ipledger.network.witnessing import witness_signer
+
+        witness_signer(data, origin)  # DATA/keys/witness.key, DATA/witness.vkey
         write_config(data, origin, store, genesis)
         target.set_meta(GENESIS_META, genesis)
     finally:
@@ -145,7 +152,7 @@ def load_node_config(data: Path, config_file: Path | None = None) -> Config:
 
 
 def open_ledger(data: Path, store: str | None = None, settings: Config | None = None,
-                **options: object) -> Ledger:
+                ledger_class: Callable[..., Ledger] = Ledger, **options: object) -> Ledger:
     """Open the node in ``data`` and start its sequencer and checkpoint signer.
 
     ``store`` overrides the configured store; ``settings`` is the node's configuration
@@ -164,8 +171,7 @@ def open_ledger(data: Path, store: str | None = None, settings: Config | None = 
     key = read_private_key(data / LOG_KEY_FILE)
     opened = config.open_store()
     rules = RegistryRules(opened, config.genesis, config.origin)
-    ledger = Ledger(opened, config.origin, key, entry_types(), rules=rules,
-                    **options)  # type: ignore[arg-type]
+    ledger = ledger_class(opened, config.origin, key, entry_types(), rules=rules, **options)
     return ledger.start()
 
 

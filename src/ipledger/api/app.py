@@ -12,12 +12,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ipledger.api import auth, documents, entries, observability, registry, tlog
+from ipledger.api import auth, documents, entries, network, observability, registry, tlog, witness
+from ipledger.api import mirrors as mirror_routes
+from ipledger.api import search as search_routes
 from ipledger.api.hardening import AccessConfig
 from ipledger.api.openapi import SPEC
 from ipledger.api.problems import on_http_exception, on_rejection, on_unexpected
-from ipledger.api.waiting import CheckpointWaiter
+from ipledger.api.waiting import checkpoint_waiter
 from ipledger.ledger import PROBLEM_TITLES, Ledger, Rejection
+from ipledger.network.shared_ledger import SharedLedger
+from ipledger.network.witnessing import Witnessing
 
 
 async def get_openapi(request: Request) -> Response:
@@ -32,13 +36,17 @@ async def get_problem_type(request: Request) -> Response:
     return PlainTextResponse(f"{rule} (HTTP {status}): {title}\n")
 
 
-def create_app(ledger: Ledger, access: AccessConfig | None = None) -> Starlette:
-    """An ASGI app over a started ledger (the caller owns the ledger's lifetime)."""
+def create_app(ledger: Ledger, access: AccessConfig | None = None,
+               witnessing: Witnessing | None = None) -> Starlette:
+    """An ASGI app over a started ledger (the caller owns the ledger's and the
+    witnessing's lifetimes; without witnessing, /witness/ answers 404)."""
     from ipledger.web.pages import routes as web_routes
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.waiter = CheckpointWaiter(ledger, asyncio.get_running_loop())
+        app.state.waiter = checkpoint_waiter(ledger, asyncio.get_running_loop())
+        if isinstance(ledger, SharedLedger):
+            app.state.finality = network.finality_waiter(ledger, asyncio.get_running_loop())
         yield
 
     app = Starlette(
@@ -48,6 +56,10 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None) -> Starlette:
             *auth.routes,
             *documents.routes,  # store: app.state.documents or [documents]
             *tlog.routes,
+            *mirror_routes.routes,  # app.state.mirrors (api/search.py: install)
+            *search_routes.routes,
+            *witness.routes,
+            *network.routes,
             Route("/openapi.json", get_openapi, methods=["GET"]),
             Route("/problems/{rule}", get_problem_type, methods=["GET"]),
             *observability.routes,
@@ -61,6 +73,7 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.ledger = ledger
+    app.state.witnessing = witnessing
     auth.install_access_control(app, ledger, access)  # sessions, limits, headers, CORS
     observability.install(app, ledger)  # outermost: metrics and access log of every request
     return app

@@ -7,10 +7,11 @@ from starlette.requests import Request
 from ipledger.ledger import Rejection
 
 
-async def read_body(request: Request, limit: int, media_types: tuple[str, ...]) -> bytes:
-    """The body, refusing a wrong Content-Type (415) or more than ``limit`` bytes (413)."""
+async def read_body(request: Request, limit: int, media_types: tuple[str, ...] | None) -> bytes:
+    """The body, refusing a wrong Content-Type (415; ``None``: any) or more than ``limit``
+    bytes (413)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in media_types:
+    if media_types is not None and media_type not in media_types:
         raise Rejection(
             "unsupported-media-type",
             f"Content-Type must be {' or '.join(media_types)}, not {media_type or 'missing'!r}",

@@ -14,6 +14,7 @@ from ipledger.api.observability import timed_proof
 from ipledger.codec import b64_encode
 from ipledger.ledger import MAX_SUBMITTED_BYTES, Ledger, Rejection, Sequenced
 from ipledger.log import leaf_hash
+from ipledger.registry.engine import GENESIS_META
 from ipledger.services.evidence import evidence_key
 
 MAX_BATCH_ENTRIES = 1000
@@ -133,6 +134,8 @@ async def get_log_info(request: Request) -> Response:
         "tree_size": checkpoint.tree_size,
         "checkpoint": checkpoint.note,
         "verifier_key": ledger.verifier_key,
+        # The register's genesis DID, for mirrors (network/mirror.py); replay checks it.
+        "genesis": ledger.store.get_meta(GENESIS_META),
         "entry_types": sorted(ledger.validator.entry_types),
     })
 

@@ -201,7 +201,7 @@ class Readiness:
 
     async def check(self) -> dict[str, dict[str, Any]]:
         return {"store": await self._store(), "sequencer": self._sequencer(),
-                "checkpoint": self._checkpoint()}
+                "checkpoint": self._checkpoint(), **self.ledger.readiness()}
 
     async def _store(self) -> dict[str, Any]:
         try:

@@ -6,6 +6,9 @@ import hashlib
 from typing import Any
 
 from ipledger import __version__
+from ipledger.api.network import OPENAPI_PATHS as NETWORK_PATHS
+from ipledger.api.search import OPENAPI_PATHS as SEARCH_PATHS
+from ipledger.api.witness import OPENAPI_PATHS as WITNESS_PATHS
 from ipledger.identity import SigningKey
 from ipledger.ledger import PROBLEM_TITLES, make_envelope
 from ipledger.registry.engine import entry_type_catalogue
@@ -73,6 +76,14 @@ def _register_paths() -> dict[str, Any]:
             "responses": {"200": {"description": "ST.96 XML", "content": {
                 "application/xml": {"schema": {"type": "string"}}}}, **_problems(404)}}},
     }
+
+
+def _mirror_paths() -> dict[str, Any]:
+    from ipledger.api.mirrors import openapi_paths
+
+    tlog = {"/tlog/checkpoint": SPEC["paths"]["/tlog/checkpoint"],
+            "/tlog/tile/{path}": SPEC["paths"]["/tlog/tile/{path}"]}
+    return openapi_paths(_register_paths(), tlog)
 
 
 def _auth_paths() -> dict[str, Any]:
@@ -296,6 +307,7 @@ SPEC: dict[str, Any] = {
                 "receipts": {"type": "array", "items": _RECEIPT}}}), **_problems(400)},
         }},
         **_register_paths(),
+        **SEARCH_PATHS,
         **_auth_paths(),
         **_document_paths(),
         **_operations_paths(),
@@ -306,6 +318,8 @@ SPEC: dict[str, Any] = {
             "responses": {"200": {"description": "signed note",
                                   "content": {"text/plain": {"schema": {"type": "string"}}}}},
         }},
+        **WITNESS_PATHS,
+        **NETWORK_PATHS,
         "/tlog/tile/{path}": {"get": {
             "summary": "C2SP tlog-tiles hash tile (tile/<L>/<N>[.p/<W>]) or entry bundle "
             "(tile/entries/<N>[.p/<W>])",
@@ -355,3 +369,4 @@ SPEC: dict[str, Any] = {
                         "inclusion_proof": _B64_LIST, "checkpoint": {"type": "string"}}},
     }},
 }
+SPEC["paths"].update(_mirror_paths())  # the register's read paths, per mirror

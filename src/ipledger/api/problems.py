@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -61,3 +62,11 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
         headers={"Cache-Control": "no-store", **dict(SECURITY_HEADERS),
                  "Cross-Origin-Resource-Policy": "same-origin"},
     )
+
+
+def problem_responses(*statuses: int) -> dict[str, Any]:
+    """OpenAPI ``responses`` entries: an RFC 9457 problem document for each status."""
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {str(s): {"description": "RFC 9457 problem document",
+                     "content": {"application/problem+json": {"schema": ref}}}
+            for s in statuses}

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from ipledger.api.auth import confidential_right, current_party
 from ipledger.api.bodies import int_param
 from ipledger.api.observability import timed_proof
+from ipledger.api.registers import is_mirror, ledger_of
 from ipledger.codec import parse_json
 from ipledger.ledger import Ledger, Rejection, parse_rfc3339_ms
 from ipledger.registry.engine import entry_type_catalogue
@@ -63,7 +64,7 @@ def _checkpoint_as_of(request: Request, ledger: Ledger) -> StoredCheckpoint:
 
 
 async def get_state_extract(request: Request) -> Response:
-    ledger: Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     record_id = request.path_params["record_id"]
     if record_id.startswith("right/"):
         raise Rejection("not-found", "rights are served under /v1/rights", "/record_id",
@@ -74,7 +75,7 @@ async def get_state_extract(request: Request) -> Response:
 
 
 async def get_right_extract(request: Request) -> Response:
-    ledger: Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     p = request.path_params
     record_id = right_record(p["office"], p["kind"], p["number"])
     checkpoint = _checkpoint_as_of(request, ledger)
@@ -106,14 +107,16 @@ async def _st96_response(make: Callable[..., bytes], *args: Any) -> Response:
 
 async def get_right(request: Request) -> Response:
     """The right as JSON (``…/{number}``) or ST.96 XML (``…/{number}.xml``), if published."""
-    ledger: Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     p = request.path_params
     number, as_xml = p["number"], p["number"].endswith(".xml")
     number = number.removesuffix(".xml")
     record_id = right_record(p["office"], p["kind"], number)
     party = current_party(request)  # a bad token is a 401 whether or not the right exists
     right = _read_right(ledger, record_id)
-    confidential = None if as_xml else confidential_right(party, record_id, right)
+    # A mirror never shows an unpublished right: this node's sessions are not the office's.
+    confidential = None if as_xml or is_mirror(request) else confidential_right(
+        party, record_id, right)
     if confidential is not None:  # unpublished: only parties to the file and office staff
         return confidential
     if right is None or "data" not in right:
@@ -137,7 +140,7 @@ def _party_reader(ledger: Ledger) -> Callable[[str], dict[str, Any] | None]:
 
 async def get_legal_status(request: Request) -> Response:
     """A published patent's or utility model's legal status as ST.96 (WIPO ST.27 codes)."""
-    ledger: Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     p = request.path_params
     right = _read_right(ledger, right_record(p["office"], p["kind"], p["number"]))
     if right is None or "data" not in right:
@@ -146,7 +149,7 @@ async def get_legal_status(request: Request) -> Response:
 
 
 async def get_types(request: Request) -> Response:
-    ledger: Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     catalogue = entry_type_catalogue()
     other = sorted(t for t in ledger.validator.entry_types if t not in catalogue)
     return JSONResponse({"register": catalogue, "other": other})

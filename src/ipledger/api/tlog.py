@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ipledger.api.registers import ledger_of
 from ipledger.ledger import Ledger, Rejection
 from ipledger.log import (
     TILE_WIDTH,
@@ -23,9 +24,14 @@ OCTETS = "application/octet-stream"
 
 
 async def get_checkpoint(request: Request) -> Response:
-    ledger: Ledger = request.app.state.ledger
-    return Response(ledger.latest_checkpoint().note, media_type=TEXT,
-                    headers={"Cache-Control": "no-cache"})
+    ledger = ledger_of(request)
+    checkpoint = ledger.latest_checkpoint()
+    note = checkpoint.note
+    witnessing = getattr(request.app.state, "witnessing", None)
+    if witnessing is not None and ledger is request.app.state.ledger:
+        # This node's own log: with its witnesses' cosignature lines (api/witness.py).
+        note = await asyncio.to_thread(witnessing.client.cosigned_note, checkpoint)
+    return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
 
 
 def _read_tile(ledger: Ledger, path: str) -> bytes:
@@ -49,7 +55,7 @@ def _read_tile(ledger: Ledger, path: str) -> bytes:
 
 
 async def get_tile(request: Request) -> Response:
-    ledger: Ledger = request.app.state.ledger
+    ledger = ledger_of(request)
     data = await asyncio.to_thread(_read_tile, ledger, "tile/" + request.path_params["path"])
     return Response(data, media_type=OCTETS, headers={"Cache-Control": IMMUTABLE})
 

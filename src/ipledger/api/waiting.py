@@ -1,4 +1,4 @@
-"""Let async handlers await the checkpoint signer without tying up a thread each."""
+"""Let async handlers await a growing size (checkpoints, finality) without a thread each."""
 
 from __future__ import annotations
 
@@ -6,38 +6,60 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from ipledger.ledger import Ledger
 from ipledger.storage.base import StoredCheckpoint
 
+T = TypeVar("T")
 
-class CheckpointWaiter:
-    """Resolves ``await wait_for(size)`` when a checkpoint covering ``size`` is published."""
 
-    def __init__(self, ledger: Ledger, loop: asyncio.AbstractEventLoop) -> None:
-        self._ledger = ledger
+class SizeWaiter(Generic[T]):
+    """Resolves ``await wait_for(size)`` once something covering ``size`` is published.
+
+    ``current()`` gives the newest (size, value); the producer calls
+    :meth:`published_threadsafe` from any thread whenever a newer one exists.
+    """
+
+    def __init__(self, current: Callable[[], tuple[int, T]],
+                 loop: asyncio.AbstractEventLoop) -> None:
+        self._current = current
         self._loop = loop
-        self._waiting: list[tuple[int, int, asyncio.Future[StoredCheckpoint]]] = []
+        self._waiting: list[tuple[int, int, asyncio.Future[T]]] = []
         self._counter = itertools.count()
-        ledger.checkpoints.add_listener(self._published_threadsafe)
 
-    def _published_threadsafe(self, checkpoint: StoredCheckpoint) -> None:
+    def published_threadsafe(self, size: int, value: T) -> None:
         # RuntimeError: the server's loop has closed; nobody is waiting any more.
         with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self._release, checkpoint)
+            self._loop.call_soon_threadsafe(self._release, size, value)
 
-    def _release(self, checkpoint: StoredCheckpoint) -> None:
-        while self._waiting and self._waiting[0][0] <= checkpoint.tree_size:
+    def _release(self, size: int, value: T) -> None:
+        while self._waiting and self._waiting[0][0] <= size:
             _, _, fut = heapq.heappop(self._waiting)
             if not fut.done():
-                fut.set_result(checkpoint)
+                fut.set_result(value)
 
-    async def wait_for(self, size: int, timeout: float = 30.0) -> StoredCheckpoint:
-        latest = self._ledger.latest_checkpoint()
-        if latest.tree_size >= size:
+    async def wait_for(self, size: int, timeout: float = 30.0) -> T:
+        latest_size, latest = self._current()
+        if latest_size >= size:
             return latest
-        fut: asyncio.Future[StoredCheckpoint] = self._loop.create_future()
+        fut: asyncio.Future[T] = self._loop.create_future()
         heapq.heappush(self._waiting, (size, next(self._counter), fut))
-        # Re-check: a checkpoint may have been published between the read and the push.
-        self._release(self._ledger.latest_checkpoint())
+        # Re-check: something may have been published between the read and the push.
+        self._release(*self._current())
         return await asyncio.wait_for(fut, timeout)
+
+
+def checkpoint_waiter(ledger: Ledger,
+                      loop: asyncio.AbstractEventLoop) -> SizeWaiter[StoredCheckpoint]:
+    """Waits for the checkpoint signer to publish a checkpoint covering a size."""
+
+    def current() -> tuple[int, StoredCheckpoint]:
+        checkpoint = ledger.latest_checkpoint()
+        return checkpoint.tree_size, checkpoint
+
+    waiter = SizeWaiter(current, loop)
+    ledger.checkpoints.add_listener(
+        lambda checkpoint: waiter.published_threadsafe(checkpoint.tree_size, checkpoint))
+    return waiter

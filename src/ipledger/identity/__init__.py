@@ -20,6 +20,8 @@ from ipledger.identity.keyfile import (
 )
 from ipledger.identity.signednote import (
     MAX_SIGNATURES,
+    CosignatureSigner,
+    CosignatureVerifier,
     NoteError,
     NoteSignature,
     NoteSigner,
@@ -27,6 +29,7 @@ from ipledger.identity.signednote import (
     OpenedNote,
     add_signatures,
     key_id,
+    note_signatures,
     open_note,
     sign_note,
 )
@@ -36,6 +39,8 @@ __all__ = [
     "PUBLIC_KEY_SIZE",
     "SEED_SIZE",
     "SIGNATURE_SIZE",
+    "CosignatureSigner",
+    "CosignatureVerifier",
     "DidError",
     "KeyFileError",
     "NoteError",
@@ -49,6 +54,7 @@ __all__ = [
     "did_key_url",
     "ed25519_verify_ceiling",
     "key_id",
+    "note_signatures",
     "open_note",
     "private_key_pem",
     "public_key_from_did",

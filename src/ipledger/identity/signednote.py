@@ -3,20 +3,36 @@
 Compatible with golang.org/x/mod/sumdb/note: same key strings, key IDs and
 note format. Unlike x/mod, every signature line from a known key is verified,
 so a bad duplicate cannot hide behind a good one.
+
+Cosigners (C2SP tlog-cosignature v1, signature type 0x04) plug into the same
+note functions: :class:`CosignatureSigner` and :class:`CosignatureVerifier`;
+the bytes they sign are fixed by :mod:`ipledger.log.cosignature`.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ipledger.codec import EncodingError, b64_decode, b64_encode, sha256
 from ipledger.identity.ed25519 import SigningKey, verify_signature
+from ipledger.log.cosignature import (
+    Cosignature,
+    CosignatureError,
+    cosigner_key_id,
+    cosigner_vkey,
+    parse_cosigner_vkey,
+    sign_cosignature,
+    verify_cosignature,
+)
 
 __all__ = [
     "MAX_SIGNATURES",
+    "CosignatureSigner",
+    "CosignatureVerifier",
     "NoteError",
     "NoteSignature",
     "NoteSigner",
@@ -24,6 +40,7 @@ __all__ = [
     "OpenedNote",
     "add_signatures",
     "key_id",
+    "note_signatures",
     "open_note",
     "sign_note",
 ]
@@ -272,3 +289,83 @@ def add_signatures(note: str, signers: Sequence[NoteSigner]) -> str:
     if len(kept) + len(new) > MAX_SIGNATURES:
         raise NoteError(f"a note carries at most {MAX_SIGNATURES} signatures")
     return text + "\n" + "".join(kept) + "".join(new)
+
+
+def note_signatures(note: str | bytes) -> tuple[str, tuple[NoteSignature, ...]]:
+    """A note's text and every signature line, parsed but not verified."""
+    text, lines = _split(note)
+    return text, tuple(_parse_line(line) for line in lines)
+
+
+def posix_now() -> int:
+    """The wall clock in whole POSIX seconds (a cosignature's timestamp)."""
+    return int(time.time())
+
+
+class CosignatureVerifier(NoteVerifier):
+    """Verifies tlog-cosignature/v1 lines (type 0x04 key ID, timestamped signature).
+
+    Works wherever a :class:`NoteVerifier` does, e.g. ``open_note(note, [log, witness])``.
+    """
+
+    def __init__(self, name: str, public_key: bytes) -> None:
+        super().__init__(name, public_key)
+        self.key_id = cosigner_key_id(name, self.public_key)
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
+        """Parse a type-0x04 verifier key strictly."""
+        if not isinstance(vkey, str):
+            raise NoteError("verifier key must be a string")
+        try:
+            name, public_key = parse_cosigner_vkey(vkey)
+        except CosignatureError as exc:
+            raise NoteError(f"cosigner key: {exc}") from None
+        return cls(name, public_key)
+
+    def verifier_key(self) -> str:
+        return cosigner_vkey(self.name, self.public_key)
+
+    def cosignature(self, sig: NoteSignature) -> Cosignature:
+        """``sig`` (one of this key's lines) read as a cosignature: its time and signature."""
+        try:
+            return Cosignature.from_note_signature(sig.name, sig.key_id, sig.signature)
+        except CosignatureError as exc:
+            raise NoteError(f"malformed cosignature: {exc}") from None
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """Check a timestamped signature over the note text ``message``."""
+        try:
+            cosig = Cosignature.from_note_signature(self.name, self.key_id, signature)
+            text = message.decode("utf-8")
+        except (CosignatureError, UnicodeDecodeError):
+            return False
+        return verify_cosignature(verify_signature, self.name, self.public_key, text, cosig)
+
+
+class CosignatureSigner(NoteSigner):
+    """Cosigns checkpoints (tlog-cosignature/v1) as of ``clock()`` POSIX seconds."""
+
+    def __init__(self, name: str, key: SigningKey,
+                 clock: Callable[[], int] = posix_now) -> None:
+        super().__init__(name, key)
+        self.key_id = cosigner_key_id(name, key.public_key)
+        self.clock = clock
+
+    def signer_key(self) -> str:
+        raise NoteError("a cosigner's private key is kept as a key file, not a signer key")
+
+    def verifier_key(self) -> str:
+        return cosigner_vkey(self.name, self.key.public_key)
+
+    def verifier(self) -> CosignatureVerifier:
+        return CosignatureVerifier(self.name, self.key.public_key)
+
+    def sign(self, text: str) -> NoteSignature:
+        """A cosignature line's signature over the checkpoint body ``text``, timed now."""
+        _check_text(text)
+        try:
+            cosig = sign_cosignature(self.key, self.name, text, self.clock())
+        except CosignatureError as exc:
+            raise NoteError(str(exc)) from None
+        return NoteSignature(self.name, self.key_id, cosig.timestamped_signature())

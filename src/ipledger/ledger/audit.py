@@ -36,6 +36,25 @@ def _entries(store: LedgerStore, size: int) -> Iterator[tuple[int, bytes]]:
         yield from zip(range(start, end), store.read_entries(start, end), strict=True)
 
 
+def sequenced_entry_problem(index: int, entry: bytes, last_time: int
+                            ) -> tuple[str | None, int]:
+    """What is wrong with the logged entry ``index`` (None: nothing) and the ledger time to
+    compare the next entry's with: canonical JSON, its ``seq.index``, monotonic time."""
+    try:
+        obj = parse_json(entry, allow_floats=False)
+        seq = obj["seq"]
+        time_ms = parse_rfc3339_ms(seq["time"])
+        if canonicalize(obj) != entry:
+            return f"entry {index} is not canonical JSON", time_ms
+        if seq["index"] != index:
+            return f"entry {index} says seq.index {seq['index']}", time_ms
+        if time_ms < last_time:
+            return f"entry {index}: ledger time goes backwards", last_time
+        return None, time_ms
+    except (JsonError, KeyError, TypeError, ValueError) as exc:
+        return f"entry {index} is malformed: {exc}", last_time
+
+
 def audit_log(
     store: LedgerStore, origin: str, verifier: NoteVerifier, *, max_problems: int = 20
 ) -> AuditReport:
@@ -77,19 +96,9 @@ def audit_log(
     for index, entry in _entries(store, report.tree_size):
         if len(problems) >= max_problems:
             break
-        try:
-            obj = parse_json(entry, allow_floats=False)
-            if canonicalize(obj) != entry:
-                problems.append(f"entry {index} is not canonical JSON")
-            seq = obj["seq"]
-            if seq["index"] != index:
-                problems.append(f"entry {index} says seq.index {seq['index']}")
-            time_ms = parse_rfc3339_ms(seq["time"])
-            if time_ms < last_time:
-                problems.append(f"entry {index}: ledger time goes backwards")
-            last_time = time_ms
-        except (JsonError, KeyError, TypeError, ValueError) as exc:
-            problems.append(f"entry {index} is malformed: {exc}")
+        problem, last_time = sequenced_entry_problem(index, entry, last_time)
+        if problem is not None:
+            problems.append(problem)
         pending.append(leaf_hash(entry))
         if (index + 1) in checkpoints or len(pending) == _CHUNK:
             flush()

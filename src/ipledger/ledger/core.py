@@ -68,14 +68,29 @@ class Ledger:
             store, origin, self.note_signer, checkpoint_interval_s,
             empty_state_root=rules.root() if rules is not None else None,
         )
+        self._commit_listeners: list[Callable[[int, bytes, bytes | None], None]] = [
+            self.checkpoints.committed]
         self.sequencer = Sequencer(
-            store, clock_ms=clock_ms, on_commit=self.checkpoints.committed, window=window,
+            store, clock_ms=clock_ms, on_commit=self._committed, window=window,
             rules=rules, max_batch=max_batch, metrics=self.metrics,
         )
         self._pool = ValidationPool(self.validator, workers, processes=validation_processes)
         self.metrics.watch(self.sequencer, self._pool, self.checkpoints)
         self.rejections: dict[str, int] = {}
         self.proof_cache = TileHashCache()
+
+    def add_commit_listener(self, listener: Callable[[int, bytes, bytes | None], None]) -> None:
+        """Call ``listener(tree_size, root, state_root)`` in the sequencer after each commit."""
+        self._commit_listeners.append(listener)
+
+    def _committed(self, size: int, root: bytes, state_root: bytes | None) -> None:
+        for listener in self._commit_listeners:
+            listener(size, root, state_root)
+
+    def readiness(self) -> dict[str, dict[str, Any]]:
+        """Readiness checks beyond store, sequencer and checkpoint signer (``/readyz``):
+        ``{name: {"status": "ok" | "fail", "detail"?: str, ...facts}}``."""
+        return {}
 
     @property
     def verifier_key(self) -> str:
@@ -128,7 +143,11 @@ class Ledger:
             else:
                 valid.append((outcome, fut))
         if valid:
-            self.sequencer.enqueue(valid)
+            self._order(valid)
+
+    def _order(self, valid: list[tuple[ValidatedEntry, Future[Sequenced]]]) -> None:
+        """Hand validated entries to whatever orders them (here: this node's sequencer)."""
+        self.sequencer.enqueue(valid)
 
     # -- reads ------------------------------------------------------------------
 

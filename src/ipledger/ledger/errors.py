@@ -29,6 +29,8 @@ PROBLEM_TITLES: dict[str, tuple[str, int]] = {
     "unavailable": ("The ledger cannot accept writes right now", 503),
     "not-ready": ("The node is not ready to serve (a readiness check failed)", 503),
     "not-found": ("Not found", 404),
+    "not-final": ("No checkpoint covering that size is final yet", 404),
+    "not-shared": ("This node keeps no shared ledger", 404),
     "out-of-range": ("Index or tree size out of range", 400),
     "bad-parameter": ("Query parameter is invalid", 400),
     "unsupported-media-type": ("Unsupported Content-Type", 415),
@@ -41,6 +43,14 @@ PROBLEM_TITLES: dict[str, tuple[str, int]] = {
     # Documents (api/documents.py).
     "hash-mismatch": ("Content does not hash to the declared SHA-256", 422),
     "media-type-mismatch": ("Content does not match its declared media type", 415),
+    # Witnessing (api/witness.py, C2SP tlog-witness).
+    "malformed-request": ("Request body does not follow the protocol's syntax", 400),
+    "unknown-log": ("This witness does not witness that log", 404),
+    "untrusted-checkpoint": ("No checkpoint signature verifies against a trusted key", 403),
+    "old-size-mismatch": ("Old size is not the size this witness last cosigned", 409),
+    "inconsistent-checkpoint": ("Checkpoint is inconsistent with the one cosigned before; "
+                                "kept as evidence", 409),
+    "no-witness": ("This node does not run a witness", 404),
 }
 
 

@@ -11,19 +11,22 @@ static file server serves it and any tlog-tiles client checks it):
 
 Nothing in it is trusted on reading: :class:`ExportedLog` serves the files to the
 same fsck and replay that check a live store, which re-derive every tile, root,
-checkpoint and state root from the entries and the verifier key.
+checkpoint and state root from the entries and the verifier key. :class:`TiledLog`
+does the same for any tlog-tiles source: a directory, or another node's ``/tlog/``
+over HTTP (mirroring, ``ipledger.network.mirror``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ipledger.ledger.checkpoints import checkpoint_state_root
+from ipledger.ledger.tile_source import DirectoryTiles, TileSource
 from ipledger.log import (
     TILE_WIDTH,
     Checkpoint,
@@ -94,43 +97,34 @@ def _state_root(checkpoint: StoredCheckpoint) -> bytes | None:
         return None
 
 
-class ExportedLog:
-    """An export directory as a read-only store, for :func:`audit_log` and replay.
+class TiledLog:
+    """A tlog-tiles log from a :class:`TileSource` as a read-only store, for fsck and replay.
 
     It holds a log and its checkpoints, no materialised register state: the state roots
-    come from the checkpoints' ``ipledger-state-root`` lines, records from replay.
+    come from the checkpoints' ``ipledger-state-root`` lines, records from replay. The
+    checkpoints given are not verified here: fsck (or a mirror sync) verifies each
+    signature, and a forged root line fails the replay's comparison.
     """
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        try:
-            self.ledger = json.loads((directory / LEDGER_FILE).read_text())
-            self._size = int(self.ledger["tree_size"])
-            self._latest = StoredCheckpoint(self._size, (directory / "checkpoint").read_text())
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StorageError(f"{directory} is not a complete export: {exc}") from exc
-        self._checkpoints: dict[int, StoredCheckpoint] = {}
-        folder = directory / "checkpoints"
-        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-            if path.name.isdigit():
-                self._checkpoints[int(path.name)] = StoredCheckpoint(int(path.name),
-                                                                     path.read_text())
+    def __init__(self, source: TileSource, latest: StoredCheckpoint,
+                 earlier: Mapping[int, StoredCheckpoint] | None = None,
+                 meta: Mapping[str, object] | None = None, *, bundles: int = 64) -> None:
+        self.source = source
+        self._size = latest.tree_size
+        self._latest = latest
+        self._meta = dict(meta or {})
+        self._checkpoints = dict(earlier or {})
         other = self._checkpoints.get(self._size)
         if other is not None and other != self._latest:
-            raise StorageError(f"{directory} holds two different checkpoints of size "
+            raise StorageError(f"{source.describe()} holds two different checkpoints of size "
                                f"{self._size}")
         self._checkpoints[self._size] = self._latest  # what a tlog-tiles client reads
-        # Unverified here on purpose: fsck verifies every checkpoint's signature, and a
-        # forged root line fails the replay's comparison.
         self._state_roots = {size: root for size, cp in sorted(self._checkpoints.items())
                              if (root := _state_root(cp)) is not None}
-        self._bundle = lru_cache(maxsize=64)(self._read_bundle)
+        self._bundle = lru_cache(maxsize=bundles)(self._read_bundle)
 
     def _file(self, relative: str) -> bytes:
-        try:
-            return (self.directory / relative).read_bytes()
-        except OSError as exc:
-            raise StorageError(f"the export lacks {relative}: {exc}") from exc
+        return self.source.read(relative)
 
     def _read_bundle(self, index: int) -> list[bytes]:
         width = tile_width_at(0, index, self._size)
@@ -149,7 +143,7 @@ class ExportedLog:
 
     def read_entries(self, start: int, end: int) -> list[bytes]:
         if not 0 <= start <= end <= self._size:
-            raise StorageError(f"entries [{start}, {end}) are not in the export")
+            raise StorageError(f"entries [{start}, {end}) are not in the log")
         out: list[bytes] = []
         for index in range(start // TILE_WIDTH, (end + TILE_WIDTH - 1) // TILE_WIDTH):
             base = index * TILE_WIDTH
@@ -162,7 +156,10 @@ class ExportedLog:
             have = tile_width_at(level, index, self._size)
             if width > have:
                 raise StorageError(f"tile {level}/{index} has {have} hashes, {width} requested")
-            out.append(self._file(tile_path(level, index, have))[: width * 32])
+            data = self._file(tile_path(level, index, have))
+            if len(data) != have * 32:
+                raise StorageError(f"tile {level}/{index} is {len(data)} bytes, not {have * 32}")
+            out.append(data[: width * 32])
         return out
 
     def checkpoint_sizes(self) -> list[int]:
@@ -181,8 +178,7 @@ class ExportedLog:
         return self._state_roots.get(tree_size)
 
     def get_meta(self, name: str) -> str | None:
-        meta = self.ledger.get("meta")
-        value = meta.get(name) if isinstance(meta, dict) else None
+        value = self._meta.get(name)
         return value if isinstance(value, str) else None
 
     def record_ids(self, prefix: str) -> list[str]:
@@ -203,17 +199,39 @@ class ExportedLog:
     def seen_nonces(self, keys: Sequence[bytes]) -> set[bytes]:
         return set()
 
-    # -- an export is read-only ---------------------------------------------------------
+    # -- a tiled log is read-only -------------------------------------------------------
 
     def append(self, batch: AppendBatch) -> None:
-        raise StorageError("an export is read-only")
+        raise StorageError("a tiled log is read-only")
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
-        raise StorageError("an export is read-only")
+        raise StorageError("a tiled log is read-only")
 
     def set_meta(self, name: str, value: str) -> None:
-        raise StorageError("an export is read-only")
+        raise StorageError("a tiled log is read-only")
 
     def close(self) -> None:
         self._bundle.cache_clear()
+        self.source.close()
+
+
+class ExportedLog(TiledLog):
+    """An export directory (``ledger.json``, ``checkpoint``, ``checkpoints/``, tiles)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        source = DirectoryTiles(directory)
+        try:
+            self.ledger = json.loads(source.read(LEDGER_FILE))
+            size = int(self.ledger["tree_size"])
+            latest = StoredCheckpoint(size, source.read("checkpoint").decode())
+        except (OSError, ValueError, KeyError, TypeError, StorageError) as exc:
+            raise StorageError(f"{directory} is not a complete export: {exc}") from exc
+        earlier: dict[int, StoredCheckpoint] = {}
+        folder = directory / "checkpoints"
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if path.name.isdigit():
+                earlier[int(path.name)] = StoredCheckpoint(int(path.name), path.read_text())
+        meta = self.ledger.get("meta")
+        super().__init__(source, latest, earlier, meta if isinstance(meta, dict) else {})
 

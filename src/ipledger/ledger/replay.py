@@ -33,8 +33,9 @@ class ReplayReport:
         return not self.problems
 
 
-def _log(store: LedgerStore, size: int) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-    for start in range(0, size, _CHUNK):
+def _log(store: LedgerStore, first: int, size: int
+         ) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
+    for start in range(first, size, _CHUNK):
         end = min(size, start + _CHUNK)
         for offset, raw in enumerate(store.read_entries(start, end)):
             yield start + offset, raw, parse_json(raw)
@@ -47,9 +48,10 @@ def _without_seq(entry: dict[str, Any]) -> dict[str, Any]:
 class _Rebuild:
     """The log re-appended into an empty store, batch by batch, with what the rules derive."""
 
-    def __init__(self, target: LedgerStore, entry_types: Mapping[str, EntryType]) -> None:
+    def __init__(self, target: LedgerStore, entry_types: Mapping[str, EntryType],
+                 start: int) -> None:
         self.target, self.entry_types = target, entry_types
-        self.tree = TreeAppender()
+        self.tree = TreeAppender.from_reader(target, start) if start else TreeAppender()
         self.entries: list[bytes] = []
         self.keys: list[tuple[bytes, int]] = []
         self.nonces: list[tuple[bytes, int]] = []
@@ -91,14 +93,20 @@ def replay(
     With ``into`` (an empty store), the whole node store is rebuilt there from the log
     alone: every entry with its tiles, lookup keys (``entry_types`` name those of entries
     outside the rules) and replay nonces, and the state the rules derive, versioned at the
-    same tree sizes as the original's batches.
+    same tree sizes as the original's batches. If ``into`` already holds the first entries
+    of the log with their state (a mirror: ``ipledger.network.mirror``, which proves that
+    prefix), the rebuild continues after them.
     """
     report = ReplayReport()
     size = store.tree_size()  # replay a consistent prefix even if the node is still writing
-    boundaries = {s for s in store.state_root_sizes() if s <= size}
+    start = into.tree_size() if into is not None else 0
+    if start > size:
+        report.problems.append(f"the target holds {start} entries, the log only {size}")
+        return report
+    boundaries = {s for s in store.state_root_sizes() if start <= s <= size}
     with tempfile.TemporaryDirectory(prefix="ipledger-replay-") as scratch:
         shadow = into if into is not None else SQLiteStore(Path(scratch) / "replay.sqlite")
-        rebuild = _Rebuild(into, entry_types or {}) if into is not None else None
+        rebuild = _Rebuild(into, entry_types or {}, start) if into is not None else None
         rules = make_rules(shadow)
         batch: StateBatch | None = None
         batch_time = 0
@@ -120,7 +128,7 @@ def replay(
                     report.problems.append(
                         f"state root after entry {size - 1} differs from the recorded one")
 
-        for index, raw, entry in _log(store, size):
+        for index, raw, entry in _log(store, start, size):
             time_ms = parse_rfc3339_ms(entry["seq"]["time"])
             if index in boundaries or (index and time_ms != batch_time):
                 end_batch(index)  # a batch has one ledger time: this entry began the next

@@ -56,6 +56,17 @@ def last_entry_time_ms(store: LedgerStore) -> int:
 Pending = tuple[ValidatedEntry, "Future[Sequenced]"]
 
 
+@dataclass(frozen=True, slots=True)
+class OrderedBatch:
+    """Entries whose order and ledger time were fixed outside this node (a shared
+    ledger's stream): committed as one batch, never merged with others, with ``meta``
+    written in the same transaction."""
+
+    items: list[Pending]
+    time_ms: int
+    meta: dict[str, str]
+
+
 class Sequencer(ConditionWorker):
     """Orders entries into the log; call :meth:`enqueue` from any thread."""
 
@@ -80,12 +91,20 @@ class Sequencer(ConditionWorker):
         self.tree_size = store.tree_size()
         self.last_time_ms = last_entry_time_ms(store)
         self._tree = TreeAppender.from_reader(store, self.tree_size)
+        recorded = store.root_hash()
+        if self.tree_size and recorded is not None and self._tree.root_hash != recorded:
+            raise StorageError(
+                f"the store is corrupt: its tiles hash to {self._tree.root_hash.hex()}, "
+                f"not to the recorded root {recorded.hex()} of its {self.tree_size} entries "
+                "(ipledger log fsck names the damage; restore from a backup or another copy)")
         self._queue: deque[Pending] = deque()
+        self._ordered: deque[OrderedBatch] = deque()
         self.batches = 0
+        self.last_meta: dict[str, str] = {}  # the meta of the newest committed batch
         super().__init__("sequencer")
 
     def queue_depth(self) -> int:
-        return len(self._queue)
+        return len(self._queue) + sum(len(b.items) for b in self._ordered)
 
     def enqueue(self, items: Sequence[Pending]) -> None:
         with self._cond:
@@ -96,19 +115,35 @@ class Sequencer(ConditionWorker):
             self._queue.extend(items)
             self._cond.notify()
 
-    def _take_batch(self) -> list[Pending] | None:
+    def enqueue_ordered(self, batch: OrderedBatch) -> None:
+        """Commit ``batch`` after every batch enqueued before it, at its own ledger time."""
         with self._cond:
-            while not self._queue and not self._stopping:
+            if self._stopping:
+                for _, fut in batch.items:
+                    self._reject(fut, Rejection("unavailable", "the ledger is shutting down"))
+                return
+            self._ordered.append(batch)
+            self._cond.notify()
+
+    def _take_batch(self) -> OrderedBatch | list[Pending] | None:
+        with self._cond:
+            while not self._queue and not self._ordered and not self._stopping:
                 self._cond.wait()
+            if self._ordered:
+                return self._ordered.popleft()
             if not self._queue:
                 return None
             n = min(len(self._queue), self.max_batch)
             return [self._queue.popleft() for _ in range(n)]
 
     def _run(self) -> None:
-        while (batch := self._take_batch()) is not None:
+        while (taken := self._take_batch()) is not None:
+            batch = taken.items if isinstance(taken, OrderedBatch) else taken
             try:
-                self._commit(batch)
+                if isinstance(taken, OrderedBatch):
+                    self._commit(batch, max(taken.time_ms, self.last_time_ms), taken.meta)
+                else:
+                    self._commit(batch, max(self._clock_ms(), self.last_time_ms))
             except Exception as exc:  # a bug must not wedge every waiting submitter
                 log.exception("sequencer batch failed")
                 for _, fut in batch:
@@ -150,9 +185,9 @@ class Sequencer(ConditionWorker):
                 admitted.append(item)
         return admitted
 
-    def _commit(self, batch: list[Pending]) -> None:
+    def _commit(self, batch: list[Pending], time_ms: int,
+                meta: dict[str, str] | None = None) -> None:
         started = time.perf_counter()
-        time_ms = max(self._clock_ms(), self.last_time_ms)
         admitted = self._admit(batch, time_ms)
         if not admitted:
             return
@@ -202,6 +237,7 @@ class Sequencer(ConditionWorker):
                 nonces=[(v.nonce_key, v.created_ms) for v, _, _ in accepted],
                 prune_nonces_before_ms=time_ms - self.window.past_ms,
                 state=state_write,
+                meta=meta or {},
             ))
         except StorageError as exc:
             log.error("append of %d entries failed: %s", len(entries), exc)
@@ -213,6 +249,7 @@ class Sequencer(ConditionWorker):
         self._tree = tree
         self.tree_size = result.tree_size
         self.last_time_ms = time_ms
+        self.last_meta = meta or {}
         self.batches += 1
         self._observe(accepted, automatic, first, result.tree_size, started)
         self._on_commit(result.tree_size, result.root_hash,

@@ -11,6 +11,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def parse_rfc3339_ms(value: str) -> int:
     """Milliseconds since the epoch; raises ValueError unless ``value`` is RFC 3339 in UTC."""
+    return parse_rfc3339_ns(value) // 1_000_000
+
+
+def parse_rfc3339_ns(value: str) -> int:
+    """Nanoseconds since the epoch (e.g. NATS's ``Nats-Time-Stamp``); RFC 3339 UTC only."""
     m = _RFC3339_UTC.match(value)
     if m is None:
         raise ValueError("must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
@@ -18,9 +23,9 @@ def parse_rfc3339_ms(value: str) -> int:
     if second == 60:
         raise ValueError("leap seconds are not accepted")
     moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    millis = int((m.group(7) or "0").ljust(3, "0")[:3])
+    nanos = int((m.group(7) or "0").ljust(9, "0"))
     delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + millis
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + nanos
 
 
 def format_rfc3339_ms(millis: int) -> str:

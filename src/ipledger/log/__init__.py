@@ -9,11 +9,13 @@ Imports nothing else from ipledger. Modules:
 - :mod:`.verify`: proof verification (re-exported by :mod:`.proofs`).
 - :mod:`.cache`: LRU of hashes inside full tiles.
 - :mod:`.checkpoint`: the tlog-checkpoint note body.
+- :mod:`.cosignature`: tlog-cosignature v1 bytes (message, key ID, payload, vkey).
 """
 
 from .append import AppendResult, TreeAppender, append_leaves
 from .cache import TileHashCache
 from .checkpoint import Checkpoint, CheckpointError
+from .cosignature import Cosignature, CosignatureError
 from .hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 from .proofs import consistency_proof, inclusion_proof, root_hash
 from .tiles import (
@@ -46,6 +48,8 @@ __all__ = [
     "AppendResult",
     "Checkpoint",
     "CheckpointError",
+    "Cosignature",
+    "CosignatureError",
     "MemoryTileStore",
     "ProofError",
     "TileError",

@@ -82,3 +82,9 @@ def may_read_confidential(read: Reader, right: Mapping[str, Any], party: str) ->
     if party in parties_to_the_file(right):
         return True
     return bool(roles_at(read, right["office"], party) & set(STAFF_ROLES))
+
+
+def is_published(right: Mapping[str, Any] | None) -> bool:
+    """Whether a right's content is public: disclosed (before that, the register holds
+    only the filing's commitment, and every read side answers as if it did not exist)."""
+    return right is not None and "data" in right

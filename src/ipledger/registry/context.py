@@ -31,6 +31,7 @@ class Overlay:
         self._list = list_committed
         self.changes: dict[str, bytes | None] = {}
         self._committed: dict[str, bytes | None] = {}  # reads of this batch, by id
+        self._decoded: dict[str, tuple[bytes, dict[str, Any]]] = {}  # for peek, by id
 
     def ids(self, prefix: str, staged: Mapping[str, bytes | None] = {}) -> list[str]:
         """Ids starting with ``prefix`` as this batch (and ``staged``) leave them, sorted."""
@@ -44,18 +45,38 @@ class Overlay:
                         found.add(record_id)
         return sorted(found)
 
-    def get(self, record_id: str) -> dict[str, Any] | None:
+    def _raw(self, record_id: str) -> bytes | None:
         if record_id in self.changes:
-            raw = self.changes[record_id]
-        elif record_id in self._committed:
-            raw = self._committed[record_id]
-        else:
-            raw = self._committed[record_id] = self._read(record_id)
+            return self.changes[record_id]
+        if record_id in self._committed:
+            return self._committed[record_id]
+        raw = self._committed[record_id] = self._read(record_id)
+        return raw
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        raw = self._raw(record_id)
         return None if raw is None else _decode(raw)
+
+    def peek(self, record_id: str) -> Mapping[str, Any] | None:
+        """Like :meth:`get`, but a value shared between calls: read it, never change it."""
+        raw = self._raw(record_id)
+        if raw is None:
+            return None
+        hit = self._decoded.get(record_id)
+        if hit is not None and hit[0] is raw:
+            return hit[1]
+        value = _decode(raw)
+        self._decoded[record_id] = (raw, value)
+        return value
 
 
 def _owner_parties(right: Mapping[str, Any]) -> set[str]:
     return {o["party"] for o in right.get("owners", [])}
+
+
+def _not_found(record_id: str, what: str, pointer: str) -> Rejection:
+    return Rejection("not-found", f"no {what} {record_id.split('/', 1)[1]!r}", pointer,
+                     status=422)
 
 
 def _decode(raw: bytes) -> dict[str, Any]:
@@ -94,6 +115,14 @@ class EntryContext:
                 and record_id not in self._owners:
             self._owners[record_id] = _owner_parties(value)
         return value
+
+    def peek(self, record_id: str) -> Mapping[str, Any] | None:
+        """A record as this entry sees it, to read only (a value shared with later calls:
+        office, role and key records that almost every entry reads)."""
+        if record_id in self.staged:
+            raw = self.staged[record_id]
+            return None if raw is None else _decode(raw)
+        return self.overlay.peek(record_id)
 
     def put(self, record_id: str, value: Mapping[str, Any]) -> None:
         if record_id.startswith("right/"):
@@ -139,8 +168,14 @@ class EntryContext:
     def require(self, record_id: str, what: str, pointer: str) -> dict[str, Any]:
         value = self.get(record_id)
         if value is None:
-            raise Rejection("not-found", f"no {what} {record_id.split('/', 1)[1]!r}", pointer,
-                            status=422)
+            raise _not_found(record_id, what, pointer)
+        return value
+
+    def require_shared(self, record_id: str, what: str, pointer: str) -> Mapping[str, Any]:
+        """Like :meth:`require`, but the shared value of :meth:`peek` (read it only)."""
+        value = self.peek(record_id)
+        if value is None:
+            raise _not_found(record_id, what, pointer)
         return value
 
     # -- who is acting ---------------------------------------------------------------
@@ -149,9 +184,10 @@ class EntryContext:
     def endorsers(self) -> list[str]:
         return [e["actor"] for e in self.entry.get("endorsements", [])]
 
-    def key_is_valid(self, did_url: str) -> dict[str, Any] | None:
-        """The key record if ``did_url`` is a party key valid at this ledger time."""
-        key = self.get(key_record(did_url))
+    def key_is_valid(self, did_url: str) -> Mapping[str, Any] | None:
+        """The key record (to read only) if ``did_url`` is a party key valid at this ledger
+        time."""
+        key = self.peek(key_record(did_url))
         return key if key_valid_at(key, self.time_ms) else None
 
     def acting_party(self) -> str:
@@ -170,7 +206,7 @@ class EntryContext:
                             "/actor", status=403)
 
     def roles(self, office: str, party: str) -> set[str]:
-        record = self.get(role_record(office, party))
+        record = self.peek(role_record(office, party))
         return set(record["roles"]) if record else set()
 
     def require_role(self, office: str, *allowed: str) -> str:

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
+from itertools import islice
 from typing import Any
 
 from ipledger.ledger import Rejection
 from ipledger.ledger.replay import ReplayReport, replay
 from ipledger.ledger.state import SYSTEM_ACTOR, StateWrite
 from ipledger.registry.context import EntryContext, Overlay
-from ipledger.registry.families import assignment, governance, imports, licence, party, rights
+from ipledger.registry.families import (
+    assignment,
+    governance,
+    imports,
+    licence,
+    network,
+    party,
+    rights,
+)
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import DUE_PREFIX, parse_due_record
 from ipledger.registry.schema import check_object, json_schema
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
-_FAMILIES = (governance, party, rights, assignment, licence, imports)
+_FAMILIES = (governance, party, rights, assignment, licence, imports, network)
 RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.RULES.items()}
 SYSTEM_RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.SYSTEM_RULES.items()}
 FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
@@ -70,13 +79,16 @@ class StoreNodes:
         if node is None:
             node = self._store.read_state_node(node_hash)
             if node is not None:
-                self._remember(node_hash, node)
+                self._make_room(1)
+                self._cache[node_hash] = node
         return node
 
-    def _remember(self, node_hash: bytes, node: bytes) -> None:
-        if len(self._cache) >= self.CACHE_NODES:
-            self._cache.clear()  # crude but bounded; the hot upper levels refill at once
-        self._cache[node_hash] = node
+    def _make_room(self, n: int) -> None:
+        """Keep the cache bounded: drop the oldest half (dicts keep insertion order; the hot
+        upper levels are rewritten, so re-inserted, by every batch)."""
+        if len(self._cache) + n > self.CACHE_NODES:
+            keep = max(0, min(len(self._cache), self.CACHE_NODES - n) // 2)
+            self._cache = dict(islice(self._cache.items(), len(self._cache) - keep, None))
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
         self._pending.update(nodes)
@@ -92,9 +104,9 @@ class StoreNodes:
 
     def take_pending(self) -> list[tuple[bytes, bytes]]:
         nodes = sorted(self._pending.items())
-        self._pending.clear()
-        for node_hash, node in nodes:  # about to be committed with the batch
-            self._remember(node_hash, node)
+        self._make_room(len(self._pending))
+        self._cache.update(self._pending)  # about to be committed with the batch
+        self._pending = {}
         return nodes
 
     def rollback(self, version: int | None) -> None:

@@ -79,3 +79,11 @@ def parse_due_record(due_id: str) -> tuple[int, str]:
 def lookup_key(record_id: str) -> bytes:
     """The entry-index key under which every entry touching ``record_id`` is found."""
     return b"rec:" + record_id.encode()
+
+
+def party_details(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A party's current name, country and address (the latest value of each detail)."""
+    details: dict[str, Any] = {}
+    for change in record["details"]:
+        details.update({k: v for k, v in change.items() if k not in ("from", "index")})
+    return details

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from ipledger.ledger import Rejection
+from ipledger.registry.records import party_details
 from ipledger.registry.right_data import check_right_data
 from ipledger.standards.st96.model import TrademarkJSON, validate_trademark_json
 from ipledger.standards.st96.trademark import trademark_to_st96_xml
@@ -35,9 +36,7 @@ def _party(party_id: str, read_party: PartyReader) -> dict[str, Any]:
     record = read_party(party_id)
     if record is None:
         raise ValueError(f"party {party_id} is not in the register")
-    details: dict[str, Any] = {}
-    for change in record["details"]:  # the latest value of each detail wins
-        details.update({k: v for k, v in change.items() if k not in ("from", "index")})
+    details = party_details(record)
     legal = record["kind"] == "legal"
     party: dict[str, Any] = {
         ("OrganizationStandardName" if legal else "PersonFullName"): " ".join(

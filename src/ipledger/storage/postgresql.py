@@ -18,7 +18,13 @@ from typing import Any
 import psycopg
 
 from ipledger.storage.base import AppendBatch, StorageError
-from ipledger.storage.sql import Connections, Cursor, SQLStore
+from ipledger.storage.sql import (
+    RECORD_VERSIONS_BY_SIZE,
+    Connections,
+    Cursor,
+    SQLStore,
+)
+from ipledger.storage.witness import WITNESS_SCHEMA
 
 # Record ids sort by code point (COLLATE "C"), exactly as SQLite's BINARY does, so that
 # every backend lists records in the same order (the register depends on it).
@@ -54,7 +60,7 @@ def is_postgresql_url(spec: str) -> bool:
 class PostgreSQLStore(SQLStore):
     """A :class:`~ipledger.storage.base.LedgerStore` in a PostgreSQL database."""
 
-    MIGRATIONS = ((1, _SCHEMA_V1),)
+    MIGRATIONS = ((1, _SCHEMA_V1), (2, WITNESS_SCHEMA), (3, RECORD_VERSIONS_BY_SIZE))
     paramstyle = "format"
     META_EXISTS = "SELECT to_regclass('meta') IS NOT NULL"
 

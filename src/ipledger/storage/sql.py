@@ -10,15 +10,20 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from ipledger.storage.base import AppendBatch, StateWrite, StorageError, StoredCheckpoint
+from ipledger.storage.witness import WITNESS_TABLES
 
 # Record ids are compared as code points (SQLite's BINARY, PostgreSQL's "C" collation).
 _PREFIX_END = "\U0010ffff"
 _CHUNK = 500  # parameters per IN (...) list
+# Schema version 3 of every backend: what changed since a tree size (changed_record_ids).
+RECORD_VERSIONS_BY_SIZE = (
+    "CREATE INDEX IF NOT EXISTS record_versions_by_size ON record_versions (size)",)
+_TWO_COLUMN_KEYS = ("entry_keys", "record_versions", "witness_cosignatures")
 
 
 class Cursor(Protocol):
@@ -214,6 +219,26 @@ class SQLStore(ABC):
                       "ON CONFLICT (size) DO UPDATE SET root = excluded.root"),
                     (tree_size, state.root))
 
+    @contextmanager
+    def transaction(self, what: str) -> Iterator[Cursor]:
+        """A write transaction for tables kept by other modules (storage/witness.py);
+        the backend's errors become StorageError naming ``what``."""
+        try:
+            with self._write_lock, self._write_transaction() as cur:
+                yield cur
+        except Exception as exc:
+            if self._is_error(exc):
+                raise StorageError(f"storing {what} failed: {exc}") from exc
+            raise
+
+    def sql(self, sql: str) -> str:
+        """``sql`` (``?`` placeholders) in this backend's paramstyle."""
+        return self._sql(sql)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """All rows of a read-only statement written with ``?`` placeholders."""
+        return self._query(self._sql(sql), params)
+
     def _write_one(self, what: str, sql: str, params: Sequence[Any]) -> None:
         try:
             with self._write_lock, self._write_transaction() as cur:
@@ -298,6 +323,15 @@ class SQLStore(ABC):
             (prefix, prefix + _PREFIX_END))
         return [str(r[0]) for r in rows]
 
+    def changed_record_ids(self, prefix: str, after_size: int, upto_size: int) -> list[str]:
+        """Ids starting with ``prefix`` of the records that batches ending in
+        ``(after_size, upto_size]`` wrote or deleted (for derived indexes: search)."""
+        rows = self._query(self._sql(
+            "SELECT DISTINCT id FROM record_versions WHERE size > ? AND size <= ? "
+            "AND id >= ? AND id < ? ORDER BY id"),
+            (after_size, upto_size, prefix, prefix + _PREFIX_END))
+        return [str(r[0]) for r in rows]
+
     def read_state_node(self, node_hash: bytes) -> bytes | None:
         row = self._one(self._sql("SELECT data FROM state_nodes WHERE hash = ?"), (node_hash,))
         return bytes(row[0]) if row else None
@@ -336,12 +370,13 @@ class SQLStore(ABC):
         ("record_versions", ("id", "size", "data")),
         ("state_nodes", ("hash", "data")),
         ("state_roots", ("size", "root")),
+        *WITNESS_TABLES,
     )
 
     def dump_rows(self, table: str, page: int = 5_000) -> Iterator[list[tuple[Any, ...]]]:
         """Every row of ``table`` in key order, a page at a time (keyset pagination)."""
         columns = dict(self.TABLES)[table]
-        key = columns[:2] if table in ("entry_keys", "record_versions") else columns[:1]
+        key = columns[:2] if table in _TWO_COLUMN_KEYS else columns[:1]
         select = f"SELECT {', '.join(columns)} FROM {table}"  # noqa: S608
         order = f" ORDER BY {', '.join(key)} LIMIT {int(page)}"
         after: tuple[Any, ...] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -10,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from ipledger.storage.base import StorageError
-from ipledger.storage.sql import Connections, Cursor, SQLStore
+from ipledger.storage.sql import (
+    RECORD_VERSIONS_BY_SIZE,
+    Connections,
+    Cursor,
+    SQLStore,
+)
+from ipledger.storage.witness import WITNESS_SCHEMA
+
+log = logging.getLogger(__name__)
 
 _SCHEMA_V1 = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -38,7 +47,7 @@ class SQLiteStore(SQLStore):
     connection per thread; WAL lets readers run while a batch commits.
     """
 
-    MIGRATIONS = ((1, _SCHEMA_V1),)
+    MIGRATIONS = ((1, _SCHEMA_V1), (2, WITNESS_SCHEMA), (3, RECORD_VERSIONS_BY_SIZE))
     META_EXISTS = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
 
     def __init__(self, path: str | Path) -> None:
@@ -46,10 +55,18 @@ class SQLiteStore(SQLStore):
         self.path = str(path)
         self._local = threading.local()
         self._connections = Connections[sqlite3.Connection]()
+        self._checkpointer: _Checkpointer | None = None
         try:
             self._writer = self._connect()
+            # The state tree's nodes go to random places of a large index: a bigger page
+            # cache keeps its inner pages, and the WAL is copied back by a checkpointer
+            # thread instead of inside the sequencer's commits (the writer's own automatic
+            # checkpoint stays as a backstop, at a larger WAL).
+            self._writer.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+            self._writer.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
             with self._write_transaction() as cur:
                 self.schema_version = self._migrate(cur, self._current_version(cur))
+            self._checkpointer = _Checkpointer(self._connect())
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open SQLite store {self.path}: {exc}") from exc
 
@@ -80,6 +97,8 @@ class SQLiteStore(SQLStore):
             if self._writer.in_transaction:
                 self._writer.execute("ROLLBACK")
             raise
+        if self._checkpointer is not None:  # None while migrating
+            self._checkpointer.poke()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._reader().execute(sql, params).fetchall()
@@ -98,4 +117,43 @@ class SQLiteStore(SQLStore):
         return isinstance(exc, sqlite3.Error)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self._connections.close_all()
+
+
+WRITER_CACHE_KIB = 65_536
+WRITER_AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB of WAL at 4 KiB pages
+
+
+class _Checkpointer:
+    """Copies committed WAL pages into the database file on its own connection and thread
+    (PASSIVE: it never blocks the writer or readers), woken after each commit."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint",
+                                        daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:  # the writer's automatic checkpoint still runs
+                log.warning("background WAL checkpoint failed: %s", exc)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()

@@ -58,7 +58,7 @@ from ipledger.registry.lifecycle import (
     WITHDRAWN,
 )
 from ipledger.registry.profiles import ISO_4217_MINOR_UNITS, RIGHT_KINDS, OfficeProfile
-from ipledger.registry.records import office_record, party_record, right_record, role_record
+from ipledger.registry.records import office_record, party_record, right_record
 from ipledger.registry.schema import Field, check_object, one_of, pattern, standard
 from ipledger.standards.st3 import validate_st3
 
@@ -148,7 +148,7 @@ def _today(ctx: EntryContext) -> str:
 
 
 def _profile(ctx: EntryContext, office: str) -> OfficeProfile:
-    record = ctx.require(office_record(office), "office", "/body/office")
+    record = ctx.require_shared(office_record(office), "office", "/body/office")
     return profile_named(record["profile"])
 
 
@@ -196,8 +196,7 @@ def _signers(ctx: EntryContext, actor_party: str) -> set[str]:
 
 
 def _is_registrar(ctx: EntryContext, office: str, party: str) -> bool:
-    record = ctx.get(role_record(office, party))
-    return record is not None and "registrar" in record["roles"]
+    return "registrar" in ctx.roles(office, party)
 
 
 def _in_force(right: dict[str, Any]) -> list[dict[str, Any]]:

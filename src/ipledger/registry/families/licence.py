@@ -192,7 +192,7 @@ def _today(ctx: EntryContext) -> date:
 
 
 def _profile(ctx: EntryContext, office: str) -> OfficeProfile:
-    record = ctx.require(office_record(office), "office", "/body/office")
+    record = ctx.require_shared(office_record(office), "office", "/body/office")
     return profile_named(record["profile"])
 
 

@@ -29,6 +29,7 @@ from ipledger.registry.lifecycle import (
     REGISTERED,
     RightDates,
     StateMachine,
+    TimeEvent,
     Transition,
     TransitionRejected,
     current_expiry,
@@ -106,7 +107,7 @@ def profile_named(name: str) -> OfficeProfile:
 
 
 def _office_profile(ctx: EntryContext, office: str) -> OfficeProfile:
-    record = ctx.require(office_record(office), "office", "/body/office")
+    record = ctx.require_shared(office_record(office), "office", "/body/office")
     return profile_named(record["profile"])
 
 
@@ -430,14 +431,32 @@ def _end_licences_if_ceased(ctx: EntryContext, right: dict[str, Any]) -> None:
 FAR_FUTURE_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z
 
 
+_PENDING_EVENTS: dict[tuple[int, str, str, RightDates], tuple[OfficeProfile,
+                                                               list[TimeEvent]]] = {}
+
+
+def _pending_events(profile: OfficeProfile, kind: str, state: str,
+                    dates: RightDates) -> list[TimeEvent]:
+    """``due_time_events`` up to the end of time: a pure function of its arguments, and
+    rights filed the same day share it, so it is remembered (bounded; read it only)."""
+    key = (id(profile), kind, state, dates)
+    hit = _PENDING_EVENTS.get(key)
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    events = due_time_events(profile, kind, state, dates, FAR_FUTURE_MS)
+    if len(_PENDING_EVENTS) >= 65_536:
+        _PENDING_EVENTS.clear()
+    _PENDING_EVENTS[key] = (profile, events)
+    return events
+
+
 def _schedule(ctx: EntryContext, right: dict[str, Any], profile: OfficeProfile) -> None:
     """Set when the right's next automatic event falls due (or that none is pending).
 
     Updates ``right["next_event"]`` and the schedule; the caller puts the right afterwards.
     """
     record_id = right_record(right["office"], right["kind"], right["number"])
-    events = due_time_events(profile, right["kind"], right["state"], right_dates(right),
-                             FAR_FUTURE_MS)
+    events = _pending_events(profile, right["kind"], right["state"], right_dates(right))
     previous = right.get("next_event")
     nxt: dict[str, Any] | None = None
     if events:

@@ -1,0 +1,570 @@
+"""A local NATS JetStream cluster of Debian ``nats-server`` processes, for tests and demos.
+
+``NatsCluster(directory, size)`` writes one config per server (cluster name, server name,
+JetStream store dir, client/cluster/monitoring ports free on 127.0.0.1), starts the servers,
+waits until JetStream has a meta leader, and lets a test kill, stop, restart, partition and
+heal any of them. Stdlib only, so ``scripts/nats`` runs it without the venv.
+
+Partitions (``partitionable=True``, the default) use cuttable TCP proxies
+(:mod:`ipledger.network.tcp_proxy`), not network namespaces: they need no root, no
+CAP_NET_ADMIN and no kernel state that a crashed test would leave behind, and they work in
+any container. Every route between two servers goes through a proxy of its own for that
+ordered pair, and every client URL in :attr:`NatsCluster.urls` goes through a proxy per
+server; ``partition(i)`` cuts all proxies that touch server ``i``. Each server advertises a
+cluster address that refuses connections, so servers never learn one another's real route
+ports by gossip and cannot route around the proxies. :meth:`NatsCluster.local_url` is the
+server's own port, never cut: a client on the same side of a partition as the server (an
+office node next to its NATS server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from ipledger.network.tcp_proxy import Proxy, ProxyHub
+
+HOST = "127.0.0.1"
+STATE_FILE = "cluster.json"
+BINARY_ENV = "IPLEDGER_NATS_SERVER"
+_T = TypeVar("_T")
+
+
+class NatsClusterError(RuntimeError):
+    """A server would not start, or the cluster did not reach the awaited state in time."""
+
+
+def find_nats_server() -> str | None:
+    """``$IPLEDGER_NATS_SERVER``, else ``nats-server`` on PATH or where Debian installs it."""
+    if configured := os.environ.get(BINARY_ENV):
+        return configured
+    for candidate in (shutil.which("nats-server"), "/usr/sbin/nats-server",
+                      "/usr/bin/nats-server"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """What one server is: its name and its real ports on loopback."""
+
+    name: str
+    client_port: int
+    cluster_port: int
+    monitor_port: int
+
+
+def _free_ports(count: int) -> list[int]:
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind((HOST, 0))
+            socks.append(s)
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+class NatsCluster:
+    """``size`` nats-servers forming one JetStream cluster on loopback, under ``directory``.
+
+    Servers are indexed ``0 .. size-1``. Methods are synchronous and short (they poll the
+    monitoring port); async code may call them directly for brief blocking or through
+    ``asyncio.to_thread``.
+    """
+
+    def __init__(self, directory: Path | str, size: int = 3, *, name: str = "ipledger",
+                 partitionable: bool = True, binary: str | None = None,
+                 detached: bool = False) -> None:
+        if size < 1:
+            raise ValueError("a cluster needs at least one server")
+        self.directory = Path(directory).resolve()
+        self.size = size
+        self.name = name
+        self.partitionable = partitionable
+        self.detached = detached  # servers outlive this process (scripts/nats start)
+        found = binary or find_nats_server()
+        if found is None:
+            raise NatsClusterError("nats-server is not installed (scripts/nats install)")
+        self.binary = found
+        ports = _free_ports(3 * size)
+        self.servers = [ServerSpec(f"nats-{i}", *ports[3 * i:3 * i + 3]) for i in range(size)]
+        self._procs: list[subprocess.Popen[bytes] | None] = [None] * size
+        self._partitioned: set[int] = set()
+        self._hub: ProxyHub | None = None
+        self._route_proxies: dict[tuple[int, int], Proxy] = {}
+        self._client_proxies: list[Proxy] = []
+        self._refuser: socket.socket | None = None
+        self._stopped: set[int] = set()  # stopped on purpose: not an error while waiting
+        self._closed = False
+
+    # -- addresses -------------------------------------------------------------------------
+
+    @property
+    def urls(self) -> list[str]:
+        """Client URLs, one per server (through the partitionable proxies when enabled)."""
+        return [self.url(i) for i in range(self.size)]
+
+    @property
+    def servers_url(self) -> str:
+        """The client URLs comma-separated, as ``nats`` tools and ``scripts/nats`` print them."""
+        return ",".join(self.urls)
+
+    def url(self, i: int) -> str:
+        """Server ``i``'s client URL as seen from outside: cut by ``partition(i)``."""
+        port = self._client_proxies[i].port if self._client_proxies else \
+            self.servers[i].client_port
+        return f"nats://{HOST}:{port}"
+
+    def local_url(self, i: int) -> str:
+        """Server ``i``'s own client port, never cut: a client beside the server."""
+        return f"nats://{HOST}:{self.servers[i].client_port}"
+
+    def monitor_url(self, i: int) -> str:
+        return f"http://{HOST}:{self.servers[i].monitor_port}"
+
+    def server_dir(self, i: int) -> Path:
+        return self.directory / self.servers[i].name
+
+    def store_dir(self, i: int) -> Path:
+        return self.server_dir(i) / "store"
+
+    def log_path(self, i: int) -> Path:
+        return self.server_dir(i) / "server.log"
+
+    def index(self, server_name: str) -> int:
+        """The index of the server called ``server_name``."""
+        for i, spec in enumerate(self.servers):
+            if spec.name == server_name:
+                return i
+        raise KeyError(server_name)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, i: int | None = None, *, wait: bool = True, timeout: float = 30.0) -> Self:
+        """Start server ``i`` (or, with no index, set up and start all); wait until ready."""
+        if self._closed:
+            raise NatsClusterError("the cluster is closed")
+        if i is None:
+            self._set_up()
+            for j in range(self.size):
+                self._spawn(j)
+        elif not self.is_running(i):
+            self._spawn(i)
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def kill(self, i: int) -> None:
+        """SIGKILL server ``i`` (a crash: nothing flushed, no goodbye to its peers)."""
+        self._signal(i, signal.SIGKILL, 10.0)
+
+    def stop(self, i: int | None = None, *, timeout: float = 15.0) -> None:
+        """Stop server ``i`` (or all) cleanly with SIGTERM; SIGKILL after ``timeout``."""
+        for j in range(self.size) if i is None else (i,):
+            self._signal(j, signal.SIGTERM, timeout)
+
+    def restart(self, i: int, *, hard: bool = False, wait: bool = True,
+                timeout: float = 30.0) -> None:
+        """Stop (``hard``: kill -9) and start server ``i`` again with the same store."""
+        if hard:
+            self.kill(i)
+        else:
+            self.stop(i)
+        self.start(i, wait=wait, timeout=timeout)
+
+    def is_running(self, i: int) -> bool:
+        proc = self._procs[i]
+        return proc is not None and proc.poll() is None
+
+    def pid(self, i: int) -> int | None:
+        proc = self._procs[i]
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def close(self) -> None:
+        """Stop every server and proxy (idempotent); store dirs are kept."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self.detached:
+            with contextlib.suppress(Exception):
+                self.stop(timeout=5.0)
+        if self._hub is not None:
+            self._hub.close()
+        if self._refuser is not None:
+            self._refuser.close()
+        atexit.unregister(self.close)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def recover(self, timeout: float = 30.0) -> None:
+        """Heal every partition, start every stopped server, wait until all are caught up."""
+        for i in sorted(self._partitioned):
+            self.heal(i)
+        for i in range(self.size):
+            if not self.is_running(i):
+                self.start(i, wait=False)
+        deadline = time.monotonic() + timeout
+        self.wait_ready(timeout)
+        for i in range(self.size):
+            self.wait_caught_up(i, max(0.1, deadline - time.monotonic()))
+
+    # -- partitions ------------------------------------------------------------------------
+
+    @property
+    def partitioned(self) -> frozenset[int]:
+        return frozenset(self._partitioned)
+
+    def partition(self, i: int) -> None:
+        """Cut server ``i`` off from the other servers' routes and from clients of :attr:`urls`.
+
+        Open connections are reset and new ones refused until :meth:`heal`. The server keeps
+        running and :meth:`local_url` still reaches it.
+        """
+        hub = self._require_hub()
+        self._partitioned.add(i)
+        hub.cut(*self._proxies_touching(i))
+
+    def heal(self, i: int) -> None:
+        """Reconnect server ``i`` (links to a server still partitioned stay cut)."""
+        hub = self._require_hub()
+        self._partitioned.discard(i)
+        hub.restore(*(p for p in self._proxies_touching(i)
+                      if not self._touches_partitioned(p)))
+
+    def _proxies_touching(self, i: int) -> list[Proxy]:
+        routes = [p for (a, b), p in self._route_proxies.items() if i in (a, b)]
+        return [*routes, self._client_proxies[i]]
+
+    def _touches_partitioned(self, proxy: Proxy) -> bool:
+        for (a, b), p in self._route_proxies.items():
+            if p is proxy:
+                return bool({a, b} & self._partitioned)
+        return self._client_proxies.index(proxy) in self._partitioned
+
+    def _require_hub(self) -> ProxyHub:
+        if self._hub is None:
+            raise NatsClusterError("partitions need NatsCluster(partitionable=True)")
+        return self._hub
+
+    # -- observing -------------------------------------------------------------------------
+
+    def monitor(self, i: int, path: str, timeout: float = 2.0, **params: Any) -> Any:
+        """GET the JSON of server ``i``'s monitoring endpoint, e.g. ``monitor(0, "jsz")``."""
+        query = urllib.parse.urlencode({k.replace("_", "-"): _param(v)
+                                        for k, v in params.items()})
+        url = f"{self.monitor_url(i)}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback)
+                return json.load(resp)
+        except urllib.error.HTTPError as exc:  # /healthz answers 503 with a JSON body
+            with exc:
+                return json.load(exc)
+
+    def healthy(self, i: int, *, js_enabled_only: bool = False) -> bool:
+        """``/healthz``: JetStream up (and, unless ``js_enabled_only``, its streams current)."""
+        try:
+            params = {"js_enabled_only": True} if js_enabled_only else {}
+            return bool(self.monitor(i, "healthz", **params).get("status") == "ok")
+        except (OSError, ValueError):
+            return False
+
+    def meta_leader(self) -> int | None:
+        """The JetStream meta leader, if one claims it and a quorum of servers agrees."""
+        return self._agreed_leader(lambda i: self.monitor(i, "jsz")
+                                   .get("meta_cluster", {}).get("leader"))
+
+    def stream_leader(self, stream: str, account: str = "$G") -> int | None:
+        """The leader of ``stream``'s Raft group, if it claims it and a quorum agrees."""
+        def leader_seen_by(i: int) -> str | None:
+            detail = self.stream_detail(i, stream, account)
+            return (detail.get("cluster") or {}).get("leader") if detail else None
+
+        return self._agreed_leader(leader_seen_by)
+
+    def stream_detail(self, i: int, stream: str, account: str = "$G") -> dict[str, Any] | None:
+        """Server ``i``'s own view of its replica of ``stream`` (``/jsz``): ``state``
+        (messages, first_seq, last_seq, …), ``cluster`` (leader, replicas), ``config``."""
+        jsz = self.monitor(i, "jsz", accounts=True, streams=True, config=True)
+        for acc in jsz.get("account_details") or ():
+            if acc.get("name") == account:
+                for detail in acc.get("stream_detail") or ():
+                    if detail.get("name") == stream:
+                        return dict(detail)
+        return None
+
+    def _agreed_leader(self, leader_seen_by: Callable[[int], str | None]) -> int | None:
+        views: dict[int, str | None] = {}
+        for i in range(self.size):
+            if self.is_running(i):
+                with contextlib.suppress(OSError, ValueError):
+                    views[i] = leader_seen_by(i)
+        votes = Counter(v for v in views.values() if v)
+        for name, count in votes.items():
+            with contextlib.suppress(KeyError):
+                i = self.index(name)
+                if count > self.size // 2 and views.get(i) == name:
+                    return i
+        return None
+
+    def wait_stream_leader(self, stream: str, *, timeout: float = 30.0,
+                           other_than: int | None = None, account: str = "$G") -> int:
+        """Poll until ``stream`` has an agreed leader (not ``other_than``); return it."""
+        def leader() -> int | None:
+            found = self.stream_leader(stream, account)
+            return None if found == other_than else found
+
+        return _poll(leader, timeout, f"no leader for stream {stream!r}")
+
+    def wait_stream_caught_up(self, stream: str, i: int | None = None, *,
+                              timeout: float = 30.0, account: str = "$G") -> None:
+        """Poll until server ``i``'s (or every running server's) replica of ``stream``
+        follows the agreed leader and holds the leader's last sequence (for a quiet stream).
+
+        Stricter than :meth:`wait_caught_up`: a server that was partitioned can report
+        itself healthy before it has learnt of the new leader's writes.
+        """
+        def caught_up() -> bool | None:
+            leader = self.stream_leader(stream, account)
+            if leader is None:
+                return None
+            lead = self.stream_detail(leader, stream, account) or {}
+            targets = [i] if i is not None else [j for j in range(self.size)
+                                                 if self.is_running(j)]
+            for j in targets:
+                mine = self.stream_detail(j, stream, account) or {}
+                if (mine.get("cluster") or {}).get("leader") != self.servers[leader].name \
+                        or (mine.get("state") or {}).get("last_seq") != \
+                        (lead.get("state") or {}).get("last_seq"):
+                    return None
+            return True
+
+        _poll(caught_up, timeout, f"stream {stream!r} is not caught up")
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Poll until every running, unpartitioned server has JetStream up and one meta leader."""
+        def ready() -> bool | None:
+            live = [i for i in range(self.size) if self.is_running(i)]
+            for i in range(self.size):
+                proc = self._procs[i]
+                if proc is not None and proc.poll() is not None and i not in self._stopped:
+                    raise NatsClusterError(f"{self.servers[i].name} exited with "
+                                           f"{proc.returncode}: {self._log_tail(i)}")
+            if not all(self.healthy(i, js_enabled_only=True) for i in live):
+                return None
+            leader = self.meta_leader()
+            if leader is None:
+                return None
+            seen = {self.monitor(i, "jsz").get("meta_cluster", {}).get("leader")
+                    for i in live if i not in self._partitioned}
+            return seen == {self.servers[leader].name} or None
+
+        _poll(ready, timeout, "the JetStream cluster is not ready")
+
+    def wait_caught_up(self, i: int, timeout: float = 30.0) -> None:
+        """Poll until server ``i``'s full ``/healthz`` is ok: meta and streams current."""
+        _poll(lambda: self.healthy(i) or None, timeout,
+              f"{self.servers[i].name} did not catch up")
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _set_up(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        kill_leftovers(self.directory)
+        advertise: str | None = None
+        if self.partitionable:
+            self._hub = ProxyHub(HOST)
+            for a in range(self.size):
+                for b in range(self.size):
+                    if a != b:
+                        self._route_proxies[a, b] = self._hub.add(
+                            (HOST, self.servers[b].cluster_port))
+            self._client_proxies = [self._hub.add((HOST, s.client_port))
+                                    for s in self.servers]
+            # bound, never listening: connections to it are refused
+            self._refuser = socket.socket()
+            self._refuser.bind((HOST, 0))
+            advertise = f"{HOST}:{self._refuser.getsockname()[1]}"
+        for i in range(self.size):
+            self.server_dir(i).mkdir(parents=True, exist_ok=True)
+            (self.server_dir(i) / "nats.conf").write_text(self._config(i, advertise))
+        state = {"name": self.name, "size": self.size, "partitionable": self.partitionable,
+                 "urls": self.urls, "servers": [asdict(s) for s in self.servers]}
+        (self.directory / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+        if not self.detached:
+            atexit.register(self.close)
+
+    def _route_port(self, a: int, b: int) -> int:
+        """The port server ``a`` dials to reach server ``b``."""
+        if self._route_proxies:
+            return self._route_proxies[a, b].port
+        return self.servers[b].cluster_port
+
+    def _config(self, i: int, advertise: str | None) -> str:
+        spec = self.servers[i]
+        routes = [f"nats-route://{HOST}:{self._route_port(i, j)}"
+                  for j in range(self.size) if j != i]
+        q = json.dumps
+        lines = [
+            f"server_name: {q(spec.name)}",
+            f"listen: {q(f'{HOST}:{spec.client_port}')}",
+            f"http: {q(f'{HOST}:{spec.monitor_port}')}",
+            f"pid_file: {q(str(self.server_dir(i) / 'nats.pid'))}",
+            "jetstream {",
+            f"  store_dir: {q(str(self.store_dir(i)))}",
+            "  max_memory_store: 256MB",
+            "  max_file_store: 4GB",
+            "}",
+        ]
+        if self.size > 1:
+            lines += [
+                "cluster {",
+                f"  name: {q(self.name)}",
+                f"  listen: {q(f'{HOST}:{spec.cluster_port}')}",
+                # clients learn no other server's URL: they use only the URLs they are given
+                "  no_advertise: true",
+                *([f"  advertise: {q(advertise)}"] if advertise else []),
+                f"  routes: [{', '.join(q(r) for r in routes)}]",
+                "}",
+            ]
+        return "\n".join(lines) + "\n"
+
+    def _spawn(self, i: int) -> None:
+        self._stopped.discard(i)
+        with self.log_path(i).open("ab") as log:
+            self._procs[i] = subprocess.Popen(
+                [self.binary, "-c", str(self.server_dir(i) / "nats.conf")],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True,  # a terminal's Ctrl-C is not a test's crash
+            )
+
+    def _signal(self, i: int, sig: signal.Signals, timeout: float) -> None:
+        proc = self._procs[i]
+        self._stopped.add(i)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+    def _log_tail(self, i: int, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path(i).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _param(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _poll(check: Callable[[], _T | None], timeout: float, what: str) -> _T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise NatsClusterError(f"{what} after {timeout:g} s")
+        time.sleep(0.05)
+
+
+def _pids(directory: Path) -> Iterable[tuple[int, Path]]:
+    for pid_file in sorted(directory.glob("*/nats.pid")):
+        with contextlib.suppress(OSError, ValueError):
+            yield int(pid_file.read_text().strip()), pid_file.parent / "nats.conf"
+
+
+def _is_our_server(pid: int, conf: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return str(conf).encode() in cmdline
+
+
+def running_servers(directory: Path) -> list[int]:
+    """The pids of servers of the cluster in ``directory`` that are still running."""
+    return [pid for pid, conf in _pids(directory) if _is_our_server(pid, conf)]
+
+
+def stop_directory(directory: Path, *, sig: signal.Signals = signal.SIGTERM,
+                   timeout: float = 15.0) -> None:
+    """Stop the servers a cluster in ``directory`` left running (by their pid files)."""
+    pids = running_servers(directory)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while (alive := running_servers(directory)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in alive:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_leftovers(directory: Path) -> None:
+    """SIGKILL servers an earlier, crashed run in ``directory`` left behind."""
+    stop_directory(directory, sig=signal.SIGKILL, timeout=5.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ipledger.network.nats_cluster",
+                                     description="A local NATS JetStream cluster on loopback.")
+    parser.add_argument("action", choices=["start", "stop", "urls"])
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/ipledger-nats-0"))  # noqa: S108 (a dev cluster)
+    parser.add_argument("--size", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    state_file = args.dir / STATE_FILE
+    if args.action == "stop":
+        stop_directory(args.dir)
+        return 0
+    state = json.loads(state_file.read_text()) if state_file.exists() else None
+    if state and len(running_servers(args.dir)) == state["size"] and (
+            args.action == "urls" or state["size"] == args.size):
+        print(",".join(state["urls"]))
+        return 0
+    if args.action == "urls":
+        print(f"no running cluster in {args.dir}", file=sys.stderr)
+        return 1
+    stop_directory(args.dir)
+    cluster = NatsCluster(args.dir, args.size, partitionable=False, detached=True)
+    try:
+        cluster.start(timeout=args.timeout)
+    except Exception:
+        stop_directory(args.dir, sig=signal.SIGKILL)
+        raise
+    print(cluster.servers_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
