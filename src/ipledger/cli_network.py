@@ -72,6 +72,21 @@ def cmd_network_up(args: argparse.Namespace) -> int:
         local.stop()
 
 
+def cmd_network_join(args: argparse.Namespace) -> int:
+    from ipledger.network.finality import FinalityError
+    from ipledger.network.join import join_from_peer
+    from ipledger.network.mirror import MirrorError
+
+    try:
+        joined = join_from_peer(Path(args.data), args.peer)
+    except (FinalityError, MirrorError) as exc:
+        print(f"ipledger: REFUSED: {exc}", file=sys.stderr)
+        return 1
+    print(f"joined at size {joined.tree_size} (stream position {joined.stream_seq}), final "
+          f"by {', '.join(joined.cosigned_by)}; now run 'ipledger network serve'")
+    return 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -123,6 +138,12 @@ def add_network_commands(sub: argparse._SubParsersAction,  # type: ignore[type-a
     serve_args(p)
     p.add_argument("--nats", required=True, help="NATS URLs, comma-separated")
     p.set_defaults(func=cmd_network_serve)
+
+    p = net.add_parser("join", help="fill a new office node from a peer's tiles up to a final "
+                       "checkpoint (verified against network.json), before its first serve")
+    p.add_argument("--data", required=True)
+    p.add_argument("--from", dest="peer", required=True, help="a member node's URL")
+    p.set_defaults(func=cmd_network_join)
 
     p = net.add_parser("up", help="start a local network: NATS servers and office nodes")
     p.add_argument("--offices", type=int, default=4)

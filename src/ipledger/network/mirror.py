@@ -366,13 +366,26 @@ def _sync(store: SQLStore, spec: MirrorSpec, source: TileSource, directory: Path
             store.add_checkpoint(StoredCheckpoint(new_size, note.decode()))
         return done(store.checkpoint_at(new_size))
     signed = StoredCheckpoint(new_size, note.decode())
+    append_verified(store, source, signed, checkpoint, spec.genesis)
+    store.add_checkpoint(signed)
+    return done(signed)
+
+
+def append_verified(store: SQLStore, source: TileSource, signed: StoredCheckpoint,
+                    checkpoint: Checkpoint, genesis: str) -> None:
+    """Fetch the entries after ``store``'s from ``source`` up to ``checkpoint`` (whose note,
+    already verified by the caller, is ``signed``), verify all of them and the register's
+    state roots, then append them in one transaction. MirrorError: nothing stored."""
+    old_size = store.tree_size()
+    previous = store.checkpoint_at(old_size) if old_size else None
+    origin = checkpoint.origin
     remote = TiledLog(source, signed, {old_size: previous} if previous else None,
-                      {GENESIS_META: spec.genesis}, bundles=1 << 20)
+                      {GENESIS_META: genesis}, bundles=1 << 20)
     try:
-        tiles = _verify_entries(store, remote, spec.origin, old_size, checkpoint)
+        tiles = _verify_entries(store, remote, origin, old_size, checkpoint)
         _verify_hash_tiles(source, tiles)
         staged = StagedStore(store)
-        report = replay(remote, lambda shadow: RegistryRules(shadow, spec.genesis, spec.origin),
+        report = replay(remote, lambda shadow: RegistryRules(shadow, genesis, origin),
                         compare_records=False, into=staged, entry_types=entry_types())
     except StorageError as exc:
         raise MirrorError("fetch", str(exc)) from None
@@ -383,8 +396,6 @@ def _sync(store: SQLStore, spec: MirrorSpec, source: TileSource, directory: Path
     batch = staged.merged()
     assert batch is not None
     store.append(batch)
-    store.add_checkpoint(signed)
-    return done(signed)
 
 
 def _verify_entries(store: SQLStore, remote: TiledLog, origin: str, old_size: int,
