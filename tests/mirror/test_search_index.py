@@ -34,7 +34,7 @@ def _refresh(index: RegisterIndex, register: Register) -> int:
 
 
 def _numbers(index: RegisterIndex, **criteria: object) -> list[str]:
-    return [hit.number for hit in index.search(SearchQuery(**criteria))]  # type: ignore[arg-type]
+    return [hit.right.number for hit in index.search(SearchQuery(**criteria))]  # type: ignore[arg-type]
 
 
 def test_only_published_rights_are_indexed_and_changes_are_incremental(

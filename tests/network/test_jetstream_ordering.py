@@ -23,19 +23,63 @@ from tests.network.jetstream import (
     add_replicated_stream,
     connect,
     consume,
+    delete_stream,
+    js_retry,
     publish_acked,
+    publish_until_acked,
     read_replica,
     unique_stream,
 )
 
 STORE_STATE = ("messages", "bytes", "first_seq", "last_seq", "first_ts", "last_ts")
 FAILOVER_BOUND_S = 15.0  # nats-server 2.9's Raft elects within its election timeout (~4-9 s)
+SETTLE_S = 60.0  # bound on waits for elections and catching up on a loaded machine
+
+
+def _leader_views(cluster: NatsCluster, stream: str, servers: list[int]) -> list[str | None]:
+    """Whom each of ``servers`` names as ``stream``'s leader (None: no answer, no leader)."""
+    views: list[str | None] = []
+    for i in servers:
+        try:
+            detail = cluster.stream_detail(i, stream) or {}
+        except (OSError, ValueError):
+            detail = {}
+        views.append((detail.get("cluster") or {}).get("leader"))
+    return views
+
+
+def _pick(cluster: NatsCluster, stream: str, victim: str) -> tuple[int, int]:
+    """(leader, target): the stream's agreed leader now, and the server playing ``victim``."""
+    leader = cluster.wait_stream_leader(stream, timeout=SETTLE_S)
+    return leader, leader if victim == "leader" else (leader + 1) % cluster.size
+
+
+def _partition_by_role(cluster: NatsCluster, stream: str, victim: str) -> tuple[int, float]:
+    """Partition the stream's leader (or a follower), chosen at the moment of the cut;
+    the server cut and when.
+
+    Right after the cut no election can have ended (it takes seconds), so every server
+    must still name the leader chosen: else leadership moved between the choice and the
+    cut, and the cut is undone and made again.
+    """
+    for _ in range(5):
+        leader, cut = _pick(cluster, stream, victim)
+        cluster.partition(cut)
+        cut_at = time.monotonic()
+        name = cluster.servers[leader].name
+        if _leader_views(cluster, stream, list(range(cluster.size))) == [name] * cluster.size:
+            return cut, cut_at
+        cluster.heal(cut)
+        cluster.wait_stream_caught_up(stream, timeout=SETTLE_S)
+    raise AssertionError(f"leadership of {stream} kept moving: could not cut the {victim}")
 
 
 async def _assert_every_server_holds(cluster: NatsCluster, stream: str,
                                      expected: list[tuple[int, str, bytes]]) -> list[Stored]:
     """Each server's own store, direct gets and a consumer through each server, show
     exactly ``expected``."""
+    # an ack needs a quorum, not all three: let the slowest replica apply what it has
+    await asyncio.to_thread(cluster.wait_stream_caught_up, stream, timeout=SETTLE_S)
     # /jsz is each server's view of its own replica (direct gets may be answered by any)
     states = [{k: v for k, v in (cluster.stream_detail(i, stream) or {})["state"].items()
                if k in STORE_STATE} for i in range(cluster.size)]
@@ -61,20 +105,27 @@ def test_message_ids_deduplicate_across_servers(cluster: NatsCluster) -> None:
         try:
             js = [c.jetstream(timeout=2.0) for c in clients]
             await add_replicated_stream(js[0], stream)
-            info = await js[0].stream_info(stream)
+            # all three replicas placed and a leader elected before the first publish
+            cluster.wait_stream_leader(stream, timeout=SETTLE_S)
+            info = await js_retry(lambda: js[0].stream_info(stream))
             assert info.config.num_replicas == 3
             assert info.cluster is not None and len(info.cluster.replicas or ()) == 2
-            first = await js[0].publish(f"{stream}.e", b"one", headers={MSG_ID: "e-1"})
-            assert (first.seq, first.duplicate) == (1, None) or not first.duplicate
-            for other in js:  # the same id again, through every server
-                again = await other.publish(f"{stream}.e", b"one", headers={MSG_ID: "e-1"})
+            deadline = time.monotonic() + SETTLE_S
+            first, tries = await publish_until_acked(js[0], f"{stream}.e", b"one", "e-1",
+                                                     deadline=deadline)
+            # a retry after a lost ack is answered as a duplicate of the stored first try
+            assert first.seq == 1 and (tries > 1 or not first.duplicate)
+            for other in js:  # the same id again, through every server: never stored twice
+                again, _ = await publish_until_acked(other, f"{stream}.e", b"one", "e-1",
+                                                     deadline=deadline)
                 assert (again.seq, again.duplicate) == (1, True)
-            second = await js[2].publish(f"{stream}.e", b"two", headers={MSG_ID: "e-2"})
-            assert (second.seq, bool(second.duplicate)) == (2, False)
-            assert (await js[1].stream_info(stream)).state.messages == 2
+            second, tries = await publish_until_acked(js[2], f"{stream}.e", b"two", "e-2",
+                                                      deadline=deadline)
+            assert second.seq == 2 and (tries > 1 or not second.duplicate)
+            assert (await js_retry(lambda: js[1].stream_info(stream))).state.messages == 2
             await _assert_every_server_holds(cluster, stream, [(1, "e-1", b"one"),
                                                                (2, "e-2", b"two")])
-            await js[0].delete_stream(stream)
+            await delete_stream(js[0], stream)
         finally:
             for c in clients:
                 await c.close()
@@ -95,23 +146,32 @@ def test_acknowledged_messages_survive_losing_a_server(
         try:
             js = nc.jetstream(timeout=2.0)
             await add_replicated_stream(js, stream)
-            leader = cluster.wait_stream_leader(stream)
-            target = leader if victim == "leader" else (leader + 1) % cluster.size
-            deadline = time.monotonic() + 60
+            cluster.wait_stream_leader(stream, timeout=SETTLE_S)
+            deadline = time.monotonic() + 2 * SETTLE_S
             acked: list[int] = []
             ack_times: list[float] = []
-            faulting: asyncio.Task[None] | None = None
+            faulting: asyncio.Task[int] | None = None
+
+            def strike() -> int:
+                """Pick the victim by its role now, fault it at once, re-check the role."""
+                leader, target = _pick(cluster, stream, victim)
+                (cluster.kill if fault == "kill" else cluster.stop)(target)
+                if fault == "kill":  # no election can have ended yet: all still name it
+                    survivors = [i for i in range(cluster.size) if i != target]
+                    assert _leader_views(cluster, stream, survivors) == \
+                        [cluster.servers[leader].name] * len(survivors), "leader moved"
+                return target
+
             for k in range(total):
                 if k == fault_at:  # the fault lands while publishes are in flight
                     fault_started = time.monotonic()
-                    action = cluster.kill if fault == "kill" else cluster.stop
-                    faulting = asyncio.create_task(asyncio.to_thread(action, target))
+                    faulting = asyncio.create_task(asyncio.to_thread(strike))
                     await asyncio.sleep(0)
                 acked.append(await publish_acked(js, f"{stream}.e", b"%d" % k, f"m-{k}",
                                                  deadline=deadline))
                 ack_times.append(time.monotonic())
             assert faulting is not None
-            await faulting
+            target = await faulting
             # exactly once, in order: a retried publish never made a second copy
             assert acked == list(range(1, total + 1))
             outage = max(b - a for a, b in zip(ack_times[fault_at - 1:], ack_times[fault_at:],
@@ -121,13 +181,14 @@ def test_acknowledged_messages_survive_losing_a_server(
             print(f"\n{fault} {victim}: publishing paused {outage:.2f} s")
             assert outage < FAILOVER_BOUND_S
             if victim == "leader":
-                assert cluster.wait_stream_leader(stream, other_than=target) != target
+                assert cluster.wait_stream_leader(stream, other_than=target,
+                                                  timeout=SETTLE_S) != target
             assert not cluster.is_running(target)
-            cluster.start(target)
-            cluster.wait_stream_caught_up(stream, target)
+            cluster.start(target, timeout=SETTLE_S)
+            cluster.wait_stream_caught_up(stream, target, timeout=SETTLE_S)
             await _assert_every_server_holds(
                 cluster, stream, [(k + 1, f"m-{k}", b"%d" % k) for k in range(total)])
-            await js.delete_stream(stream)
+            await delete_stream(js, stream)
         finally:
             await nc.close()
 
@@ -154,15 +215,14 @@ def test_partitioned_server_takes_no_writes_and_catches_up(
         try:
             js = nc.jetstream(timeout=2.0)
             await add_replicated_stream(js, stream)
-            leader = cluster.wait_stream_leader(stream)
-            cut = leader if victim == "leader" else (leader + 1) % cluster.size
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 2 * SETTLE_S
             for k in range(before):
                 await publish_acked(js, subject, b"%d" % k, f"m-{k}", deadline=deadline)
+            # every replica holds the first messages before one of them is cut off
+            cluster.wait_stream_caught_up(stream, timeout=SETTLE_S)
+            cut, started = _partition_by_role(cluster, stream, victim)
             beside = await connect(cluster.local_url(cut), reconnect=True)  # its office node
             try:
-                cluster.partition(cut)
-                started = time.monotonic()
                 # clients from outside cannot reach the cut server at all
                 with pytest.raises((OSError, TimeoutError, nats.errors.Error)):
                     await connect(cluster.url(cut), reconnect=False)
@@ -175,7 +235,8 @@ def test_partitioned_server_takes_no_writes_and_catches_up(
                         resumed = time.monotonic() - started
                 record_property("partition_outage_s", round(resumed, 3))
                 print(f"\npartition {victim}: majority resumed after {resumed:.2f} s")
-                assert cluster.wait_stream_leader(stream, other_than=cut) != cut
+                assert cluster.wait_stream_leader(stream, other_than=cut,
+                                                  timeout=SETTLE_S) != cut
                 # a client beside the cut server gets no acknowledgement
                 beside_js = beside.jetstream(timeout=1.0)
                 for j in range(3 if minority_writes else 0):
@@ -191,13 +252,13 @@ def test_partitioned_server_takes_no_writes_and_catches_up(
                 await beside.close()
             cluster.heal(cut)
             healed = time.monotonic()
-            cluster.wait_stream_caught_up(stream, cut)
+            cluster.wait_stream_caught_up(stream, cut, timeout=SETTLE_S)
             print(f"partition {victim}: caught up {time.monotonic() - healed:.2f} s after heal")
             # same sequence everywhere, nothing from the minority, same stored times
             await _assert_every_server_holds(
                 cluster, stream,
                 [(k + 1, f"m-{k}", b"%d" % k) for k in range(before + during)])
-            await js.delete_stream(stream)
+            await delete_stream(js, stream)
         finally:
             await nc.close()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,24 +19,7 @@ from ipledger.storage.copy import copy_store
 from ipledger.storage.postgresql import PostgreSQLStore
 from ipledger.storage.sql import SQLStore
 from ipledger.storage.sqlite import SQLiteStore
-
-Backend = Callable[[], LedgerStore]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    stores: list[LedgerStore] = []
-    dsn = request.getfixturevalue("postgres_dsn") if request.param == "postgresql" else None
-
-    def factory() -> LedgerStore:
-        store: LedgerStore = (PostgreSQLStore(dsn) if dsn else
-                              SQLiteStore(tmp_path / "store.sqlite"))
-        stores.append(store)
-        return store
-
-    yield factory
-    for store in stores:
-        store.close()
+from tests.storage.conftest import Backend
 
 
 def batch_of(tree: TreeAppender, first: int, n: int, **extra) -> AppendBatch:

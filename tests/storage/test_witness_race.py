@@ -7,44 +7,23 @@ node processes sharing a PostgreSQL database, or a node and the CLI, would.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
 
 from ipledger.identity import CosignatureSigner, SigningKey
 from ipledger.log import Checkpoint
 from ipledger.network.witness import Witness, WitnessRefusal
 from ipledger.network.witness_client import add_checkpoint_body
-from ipledger.storage.postgresql import PostgreSQLStore
-from ipledger.storage.sql import SQLStore
-from ipledger.storage.sqlite import SQLiteStore
 from ipledger.storage.witness import Evidence, WitnessStore
+from tests.storage.conftest import Backend
 from tests.witness.conftest import B_ORIGIN, LogB, log_b
 
 __all__ = ["log_b"]
 
 SIGNER = CosignatureSigner("a.example/witness", SigningKey.from_seed(b"\x77" * 32))
-Opener = Callable[[], SQLStore]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
-    stores: list[SQLStore] = []
-    dsn = request.getfixturevalue("postgres_dsn") if request.param == "postgresql" else None
-
-    def factory() -> SQLStore:
-        store: SQLStore = (PostgreSQLStore(dsn) if dsn else
-                           SQLiteStore(tmp_path / "witness.sqlite"))
-        stores.append(store)
-        return store
-
-    yield factory
-    for store in stores:
-        store.close()
 
 
-def race(open_store: Opener, bodies: list[bytes]) -> list[int | str]:
+def race(open_store: Backend, bodies: list[bytes]) -> list[int | str]:
     """Submit ``bodies`` at once, each through its own store; 'ok' or the refused status
     with the size a 409 reported."""
     witnesses = [Witness(WitnessStore(open_store()), SIGNER) for _ in bodies]
@@ -67,7 +46,7 @@ def race(open_store: Opener, bodies: list[bytes]) -> list[int | str]:
     return results
 
 
-def test_concurrent_add_checkpoint_never_rolls_back(open_store: Opener, log_b: LogB) -> None:
+def test_concurrent_add_checkpoint_never_rolls_back(open_store: Backend, log_b: LogB) -> None:
     state = WitnessStore(open_store())
     state.add_log(B_ORIGIN, [log_b.ledger.verifier_key])
     checkpoints = [log_b.grow(1) for _ in range(12)]  # sizes 1..12
@@ -91,7 +70,7 @@ def test_concurrent_add_checkpoint_never_rolls_back(open_store: Opener, log_b: L
         size = new_size
 
 
-def test_a_stale_conditional_update_changes_nothing(open_store: Opener) -> None:
+def test_a_stale_conditional_update_changes_nothing(open_store: Backend) -> None:
     store = WitnessStore(open_store())
     store.add_log("o.example/log", ["o.example/log+00000000+AQ=="])
     seen = store.log("o.example/log")
@@ -106,7 +85,7 @@ def test_a_stale_conditional_update_changes_nothing(open_store: Opener) -> None:
     assert again is not None and (again.size, again.vkeys) == (5, ("o.example/log+11111111+AQ==",))
 
 
-def test_evidence_is_durable_and_kept_once(open_store: Opener) -> None:
+def test_evidence_is_durable_and_kept_once(open_store: Backend) -> None:
     record = Evidence("ab" * 32, "o.example/log", "same-size-different-root", "note-a",
                       "note-b", 4, (b"\3" * 32,), "2026-01-01T00:00:00Z")
     assert WitnessStore(open_store()).add_evidence(record)

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ipledger.api import registry, tlog
+from ipledger.api.problems import problem_responses
 from ipledger.api.registers import ledger_of
 from ipledger.ledger import Rejection
 from ipledger.network.mirror import MirrorSpec, OpenMirrors
@@ -90,8 +91,7 @@ def openapi_paths(register_paths: Mapping[str, Any], tlog_paths: Mapping[str, An
                   ) -> dict[str, Any]:
     """``/v1/mirrors`` and, under ``/v1/mirrors/{mirror}``, the register's read paths and
     the tlog-tiles paths as the own node documents them (same answers, another register)."""
-    problem = {"description": "RFC 9457 problem document", "content": {
-        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    problem = problem_responses(404)["404"]
     out: dict[str, Any] = {
         "/v1/mirrors": {"get": {
             "summary": "The registers this node mirrors: origin, verifier key, mirrored size, "

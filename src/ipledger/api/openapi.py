@@ -7,6 +7,7 @@ from typing import Any
 
 from ipledger import __version__
 from ipledger.api.network import OPENAPI_PATHS as NETWORK_PATHS
+from ipledger.api.problems import problem_responses
 from ipledger.api.search import OPENAPI_PATHS as SEARCH_PATHS
 from ipledger.api.witness import OPENAPI_PATHS as WITNESS_PATHS
 from ipledger.identity import SigningKey
@@ -14,14 +15,6 @@ from ipledger.ledger import PROBLEM_TITLES, make_envelope
 from ipledger.registry.engine import entry_type_catalogue
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
-
-
-def _problems(*statuses: int) -> dict[str, Any]:
-    return {
-        str(s): {"description": "RFC 9457 problem document",
-                 "content": {"application/problem+json": {"schema": _PROBLEM}}}
-        for s in statuses
-    }
 
 
 def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
@@ -56,7 +49,7 @@ def _register_paths() -> dict[str, Any]:
             "parameters": [{"name": "record_id", "in": "path", "required": True,
                             "schema": {"type": "string"}, "example": "party/P0123456789ABCDEF0123"},
                            *as_of],
-            "responses": {"200": extract, **_problems(400, 404)}}},
+            "responses": {"200": extract, **problem_responses(400, 404)}}},
         "/v1/rights/{office}/{kind}/{number}": {"get": {
             "summary": "A published right as JSON (with its ST.96 record for trademarks); "
             "append .xml to the number for ST.96 XML",
@@ -64,17 +57,17 @@ def _register_paths() -> dict[str, Any]:
             "of a party to the file (applicant/owner, representative) or of staff of its "
             "office: they get the JSON marked `\"confidential\": true`.",
             "parameters": right, "security": [{}, {"bearer": []}],
-            "responses": {"200": _json({"type": "object"}), **_problems(401, 404)}}},
+            "responses": {"200": _json({"type": "object"}), **problem_responses(401, 404)}}},
         "/v1/rights/{office}/{kind}/{number}/extract": {"get": {
             "summary": "Extract of a published right: state proof, history receipts, checkpoint",
             "parameters": [*right, *as_of],
-            "responses": {"200": extract, **_problems(400, 404)}}},
+            "responses": {"200": extract, **problem_responses(400, 404)}}},
         "/v1/rights/{office}/{kind}/{number}/legal-status.xml": {"get": {
             "summary": "A published patent's or utility model's legal status: ST.96 "
                        "pat:PatentLegalStatus with WIPO ST.27 codes (Patent_V6_0.xsd)",
             "parameters": right,
             "responses": {"200": {"description": "ST.96 XML", "content": {
-                "application/xml": {"schema": {"type": "string"}}}}, **_problems(404)}}},
+                "application/xml": {"schema": {"type": "string"}}}}, **problem_responses(404)}}},
     }
 
 
@@ -111,7 +104,7 @@ def _auth_paths() -> dict[str, Any]:
                 "challenge": {"type": "string"}, "origin": {"type": "string"},
                 "expires": {"type": "string", "format": "date-time"},
                 "algorithm": {"const": "Ed25519"}, "sign": {"type": "string"}}}),
-                **_problems(400, 413, 415, 422, 429)}}},
+                **problem_responses(400, 413, 415, 422, 429)}}},
         "/v1/auth/session": {
             "post": {
                 "summary": "Log in: the signed challenge -> a bearer session token (1 hour)",
@@ -125,14 +118,14 @@ def _auth_paths() -> dict[str, Any]:
                                    "signature": {"type": "string",
                                                  "description": "base64url Ed25519"}}}}}},
                 "responses": {"201": _json(token, "Session"),
-                              **_problems(400, 401, 413, 415, 422, 429)}},
+                              **problem_responses(400, 401, 413, 415, 422, 429)}},
             "delete": {
                 "summary": "Log out: end this session", "security": [{"bearer": []}],
-                "responses": {"204": {"description": "Ended"}, **_problems(401, 429)}}},
+                "responses": {"204": {"description": "Ended"}, **problem_responses(401, 429)}}},
         "/v1/auth/whoami": {"get": {
             "summary": "The party of this session and its staff roles, read from the register",
             "security": [{"bearer": []}],
-            "responses": {"200": _json(whoami), **_problems(401, 429)}}},
+            "responses": {"200": _json(whoami), **problem_responses(401, 429)}}},
     }
 
 
@@ -160,7 +153,7 @@ def _document_paths() -> dict[str, Any]:
                               "headers": headers,
                               "content": {"*/*": {"schema": binary}}},
                       "304": {"description": "Not modified (If-None-Match)"},
-                      **_problems(400, 401, 404)}}
+                      **problem_responses(400, 401, 404)}}
     stored = {"type": "object", "properties": {
         "sha256": {"type": "string"}, "size": {"type": "integer"},
         "media_type": {"type": "string"},
@@ -181,7 +174,7 @@ def _document_paths() -> dict[str, Any]:
             "requestBody": {"required": True, "content": {"*/*": {"schema": binary}}},
             "responses": {"201": _json(stored, "Stored (new to this uploader)"),
                           "200": _json(stored, "Already stored for this uploader"),
-                          **_problems(400, 401, 413, 415, 422)}},
+                          **problem_responses(400, 401, 413, 415, 422)}},
         "get": {"summary": "Download a document (streamed)", **read},
         "head": {"summary": "A document's headers (size, media type, ETag)", **read},
     }}
@@ -258,7 +251,7 @@ SPEC: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Envelope"},
                 "example": _example_envelope()}}},
-            "responses": {"201": _json(_RECEIPT, "Receipt"), **_problems(400, 409, 413, 415,
+            "responses": {"201": _json(_RECEIPT, "Receipt"), **problem_responses(400, 409, 413, 415,
                                                                           422, 503)},
         }},
         "/v1/entries/batch": {"post": {
@@ -269,13 +262,13 @@ SPEC: dict[str, Any] = {
                 "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
                 "results": {"type": "array", "items": {"type": "object", "properties": {
                     "status": {"type": "integer"}, "receipt": _RECEIPT, "problem": _PROBLEM}}},
-            }}), **_problems(400, 413, 415, 422)},
+            }}), **problem_responses(400, 413, 415, 422)},
         }},
         "/v1/entries/{index}": {"get": {
             "summary": "The entry's exact bytes (canonical JSON, including seq)",
             "parameters": [_param("index", "path", "entry index")],
             "responses": {"200": _json({"$ref": "#/components/schemas/Envelope"}),
-                          **_problems(400, 404)},
+                          **problem_responses(400, 404)},
         }},
         "/v1/entries/{index}/proof": {"get": {
             "summary": "RFC 9162 inclusion proof of an entry in the tree of the given size",
@@ -284,12 +277,12 @@ SPEC: dict[str, Any] = {
             "responses": {"200": _json({"type": "object", "properties": {
                 "index": {"type": "integer"}, "tree_size": {"type": "integer"},
                 "leaf_hash": {"type": "string"}, "inclusion_proof": _B64_LIST,
-                "checkpoint": {"type": ["string", "null"]}}}), **_problems(400, 404)},
+                "checkpoint": {"type": ["string", "null"]}}}), **problem_responses(400, 404)},
         }},
         "/v1/entries/{index}/receipt": {"get": {
             "summary": "A receipt for the entry against the latest checkpoint",
             "parameters": [_param("index", "path", "entry index")],
-            "responses": {"200": _json(_RECEIPT), **_problems(400, 404)},
+            "responses": {"200": _json(_RECEIPT), **problem_responses(400, 404)},
         }},
         "/v1/proofs/consistency": {"get": {
             "summary": "RFC 9162 consistency proof between two tree sizes",
@@ -297,14 +290,14 @@ SPEC: dict[str, Any] = {
                            _param("to", "query", "newer tree size (default: latest)", False)],
             "responses": {"200": _json({"type": "object", "properties": {
                 "from": {"type": "integer"}, "to": {"type": "integer"}, "proof": _B64_LIST}}),
-                **_problems(400)},
+                **problem_responses(400)},
         }},
         "/v1/evidence/{sha256}": {"get": {
             "summary": "Every evidence.stamp of a SHA-256, with receipts",
             "parameters": [_param("sha256", "path", "lowercase hex SHA-256 of the file")],
             "responses": {"200": _json({"type": "object", "properties": {
                 "sha256": {"type": "string"}, "count": {"type": "integer"},
-                "receipts": {"type": "array", "items": _RECEIPT}}}), **_problems(400)},
+                "receipts": {"type": "array", "items": _RECEIPT}}}), **problem_responses(400)},
         }},
         **_register_paths(),
         **SEARCH_PATHS,
@@ -328,7 +321,7 @@ SPEC: dict[str, Any] = {
             "responses": {"200": {"description": "tile bytes", "content": {
                 "application/octet-stream": {"schema": {"type": "string",
                                                         "format": "binary"}}}},
-                **_problems(404)},
+                **problem_responses(404)},
         }},
     },
     "components": {"securitySchemes": {"bearer": {

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ipledger.api.bodies import read_body
+from ipledger.api.problems import problem_responses
 from ipledger.codec import b64_encode
 from ipledger.ledger import Rejection
 from ipledger.network.witness import WitnessRefusal
@@ -89,13 +90,6 @@ routes = [
 ]
 
 
-def _problems(*statuses: int) -> dict[str, Any]:
-    ref = {"$ref": "#/components/schemas/Problem"}
-    return {str(s): {"description": "RFC 9457 problem document",
-                     "content": {"application/problem+json": {"schema": ref}}}
-            for s in statuses}
-
-
 _TEXT_ANSWER = {"text/plain": {"schema": {"type": "string"}}}
 _ADD_CHECKPOINT_EXAMPLE = (
     "old 3\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n\noffice-b.example/log\n6\n"
@@ -133,19 +127,19 @@ OPENAPI_PATHS: dict[str, Any] = {
                                                   "example": "3\n"},
                                 "application/problem+json": {
                                     "schema": {"$ref": "#/components/schemas/Problem"}}}},
-            **_problems(400, 403, 404, 413, 422, 503)}}},
+            **problem_responses(400, 403, 404, 413, 422, 503)}}},
     "/witness/evidence": {"get": {
         "summary": "Inconsistent checkpoints this witness refused, kept as evidence",
         "responses": {"200": {"description": "OK", "content": {"application/json": {
             "schema": {"type": "object", "properties": {
                 "evidence": {"type": "array", "items": _EVIDENCE}}}}}},
-            **_problems(404)}}},
+            **problem_responses(404)}}},
     "/witness/logs": {"get": {
         "summary": "Logs this node witnesses: origin, trusted keys, size and root cosigned",
         "responses": {"200": {"description": "OK", "content": {"application/json": {
-            "schema": {"type": "object"}}}}, **_problems(404)}}},
+            "schema": {"type": "object"}}}}, **problem_responses(404)}}},
     "/witness/vkey": {"get": {
         "summary": "This node's cosigner verifier key (type 0x04 vkey, DATA/witness.vkey)",
         "responses": {"200": {"description": "vkey", "content": _TEXT_ANSWER},
-                      **_problems(404)}}},
+                      **problem_responses(404)}}},
 }

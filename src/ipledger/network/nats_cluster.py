@@ -22,19 +22,24 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import fcntl
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -44,6 +49,7 @@ from ipledger.network.tcp_proxy import Proxy, ProxyHub
 HOST = "127.0.0.1"
 STATE_FILE = "cluster.json"
 BINARY_ENV = "IPLEDGER_NATS_SERVER"
+START_ATTEMPTS = 3  # a whole-cluster start retried on new ports if one was taken
 _T = TypeVar("_T")
 
 
@@ -72,17 +78,129 @@ class ServerSpec:
     monitor_port: int
 
 
-def _free_ports(count: int) -> list[int]:
-    socks = []
+# Explicitly chosen ports come from below Linux's default ephemeral range (32768-60999):
+# a port taken there by "bind to 0, close" can be taken by any outgoing connection before
+# nats-server binds it.
+PORT_RANGE = range(20000, 32000)
+_PORT_BLOCK = 64  # each process starts scanning at its own block (pid-spread)
+_held_ports: dict[int, int] = {}  # port -> fd of its flocked reservation file
+_ports_lock = threading.Lock()
+
+
+def _ephemeral_range() -> range:
     try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind((HOST, 0))
-            socks.append(s)
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+def _reservation_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / f"ipledger-ports-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _reserve(port: int, directory: Path) -> bool:
+    """Hold an exclusive flock on ``port``'s file: other processes' clusters skip it, and
+    the kernel drops the lock when this process dies, however it dies."""
+    if port in _held_ports:
+        return False
+    fd = os.open(directory / str(port), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    if not _bindable(port):
+        os.close(fd)
+        return False
+    _held_ports[port] = fd
+    return True
+
+
+def reserve_ports(count: int) -> list[int]:
+    """``count`` loopback ports from :data:`PORT_RANGE`, outside the ephemeral range, bindable
+    now and reserved (until :func:`release_ports`) against every other cluster on this host.
+
+    The scan starts at a block derived from the pid, so concurrent processes (xdist workers)
+    rarely even look at the same ports.
+    """
+    ephemeral = _ephemeral_range()
+    candidates = [p for p in PORT_RANGE if p not in ephemeral]
+    blocks = max(1, len(candidates) // _PORT_BLOCK)
+    start = (os.getpid() * 40503 % blocks) * _PORT_BLOCK  # 40503: spreads adjacent pids
+    directory = _reservation_dir()
+    found: list[int] = []
+    with _ports_lock:
+        for k in range(len(candidates)):
+            port = candidates[(start + k) % len(candidates)]
+            if _reserve(port, directory):
+                found.append(port)
+                if len(found) == count:
+                    return found
+        release_ports(found)
+    raise NatsClusterError(f"fewer than {count} free ports in {PORT_RANGE}")
+
+
+def release_ports(ports: Iterable[int]) -> None:
+    for port in ports:
+        fd = _held_ports.pop(port, None)
+        if fd is not None:
+            os.close(fd)
+
+
+# Started non-detached, a server gets SIGKILL when the thread that forked it ends
+# (PR_SET_PDEATHSIG, kept across exec), so it dies with its Python process however that
+# process dies. Set in a fresh interpreter, not a preexec_fn: forking a threaded process
+# and running Python in the child before exec can deadlock.
+_DIE_WITH_PARENT = """\
+import ctypes, os, signal, sys
+if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+    sys.exit(f"prctl: {os.strerror(ctypes.get_errno())}")
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("parent already gone")
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+_spawner: tuple[int, queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]]] | None = None
+_spawner_lock = threading.Lock()
+
+
+def _serve_spawns(jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]]) -> None:
+    while True:
+        job, result = jobs.get()
+        try:
+            result.set_result(job())
+        except BaseException as exc:  # handed to the caller
+            result.set_exception(exc)
+
+
+def _in_lasting_thread(job: Callable[[], _T]) -> _T:
+    """Run ``job`` in a daemon thread that lives as long as this process.
+
+    The parent-death signal follows the forking *thread*: forked from an
+    ``asyncio.to_thread`` worker, a server would die when that worker ends.
+    """
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None or _spawner[0] != os.getpid():  # none yet, or we were forked
+            jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = \
+                queue.SimpleQueue()
+            threading.Thread(target=_serve_spawns, args=(jobs,), name="nats-spawner",
+                             daemon=True).start()
+            _spawner = (os.getpid(), jobs)
+        result: Future[_T] = Future()
+        _spawner[1].put((job, result))
+    return result.result(timeout=60)
 
 
 class NatsCluster:
@@ -107,8 +225,8 @@ class NatsCluster:
         if found is None:
             raise NatsClusterError("nats-server is not installed (scripts/nats install)")
         self.binary = found
-        ports = _free_ports(3 * size)
-        self.servers = [ServerSpec(f"nats-{i}", *ports[3 * i:3 * i + 3]) for i in range(size)]
+        self.servers = self._choose_ports()
+        self._log_sizes = [0] * size  # where each server's log stood when it was spawned
         self._procs: list[subprocess.Popen[bytes] | None] = [None] * size
         self._partitioned: set[int] = set()
         self._hub: ProxyHub | None = None
@@ -165,15 +283,30 @@ class NatsCluster:
         """Start server ``i`` (or, with no index, set up and start all); wait until ready."""
         if self._closed:
             raise NatsClusterError("the cluster is closed")
-        if i is None:
+        if i is not None:
+            if not self.is_running(i):
+                self._spawn(i)
+            if wait:
+                self.wait_ready(timeout)
+            return self
+        deadline = time.monotonic() + timeout
+        for attempt in range(1, START_ATTEMPTS + 1):
             self._set_up()
             for j in range(self.size):
                 self._spawn(j)
-        elif not self.is_running(i):
-            self._spawn(i)
-        if wait:
-            self.wait_ready(timeout)
-        return self
+            if not wait:
+                return self
+            try:
+                self.wait_ready(max(0.1, deadline - time.monotonic()))
+                return self
+            except NatsClusterError:
+                taken = [j for j in range(self.size) if self._port_was_taken(j)]
+                if not taken or attempt == START_ATTEMPTS:
+                    raise
+            # another process bound one of our ports first: all again, on new ports
+            self._tear_down()
+            self.servers = self._choose_ports()
+        raise AssertionError("unreachable")
 
     def kill(self, i: int) -> None:
         """SIGKILL server ``i`` (a crash: nothing flushed, no goodbye to its peers)."""
@@ -209,10 +342,8 @@ class NatsCluster:
         if not self.detached:
             with contextlib.suppress(Exception):
                 self.stop(timeout=5.0)
-        if self._hub is not None:
-            self._hub.close()
-        if self._refuser is not None:
-            self._refuser.close()
+        self._close_proxies()
+        release_ports(self._ports())
         atexit.unregister(self.close)
 
     def __enter__(self) -> Self:
@@ -366,7 +497,8 @@ class NatsCluster:
         _poll(caught_up, timeout, f"stream {stream!r} is not caught up")
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        """Poll until every running, unpartitioned server has JetStream up and one meta leader."""
+        """Poll until every running, unpartitioned server has JetStream up and (with more
+        than one server) one meta leader; fail at once if a server exited unasked."""
         def ready() -> bool | None:
             live = [i for i in range(self.size) if self.is_running(i)]
             for i in range(self.size):
@@ -376,6 +508,8 @@ class NatsCluster:
                                            f"{proc.returncode}: {self._log_tail(i)}")
             if not all(self.healthy(i, js_enabled_only=True) for i in live):
                 return None
+            if self.size == 1:
+                return True  # standalone JetStream: no meta group to lead
             leader = self.meta_leader()
             if leader is None:
                 return None
@@ -391,6 +525,38 @@ class NatsCluster:
               f"{self.servers[i].name} did not catch up")
 
     # -- internals -------------------------------------------------------------------------
+
+    def _choose_ports(self) -> list[ServerSpec]:
+        ports = reserve_ports(3 * self.size)
+        return [ServerSpec(f"nats-{i}", *ports[3 * i:3 * i + 3]) for i in range(self.size)]
+
+    def _ports(self) -> list[int]:
+        return [p for s in self.servers for p in (s.client_port, s.cluster_port,
+                                                    s.monitor_port)]
+
+    def _port_was_taken(self, i: int) -> bool:
+        """Whether server ``i``'s log, since its last spawn, says a port was in use."""
+        try:
+            with self.log_path(i).open("rb") as log:
+                log.seek(self._log_sizes[i])
+                return b"address already in use" in log.read()
+        except OSError:
+            return False
+
+    def _tear_down(self) -> None:
+        """Undo a failed start: kill its servers, close its proxies, release its ports."""
+        for i in range(self.size):
+            self.kill(i)
+        self._close_proxies()
+        release_ports(self._ports())
+
+    def _close_proxies(self) -> None:
+        if self._hub is not None:
+            self._hub.close()
+        if self._refuser is not None:
+            self._refuser.close()
+        self._hub, self._refuser = None, None
+        self._route_proxies, self._client_proxies = {}, []
 
     def _set_up(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -416,6 +582,7 @@ class NatsCluster:
                  "urls": self.urls, "servers": [asdict(s) for s in self.servers]}
         (self.directory / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
         if not self.detached:
+            atexit.unregister(self.close)  # once, however many start attempts
             atexit.register(self.close)
 
     def _route_port(self, a: int, b: int) -> int:
@@ -455,12 +622,20 @@ class NatsCluster:
 
     def _spawn(self, i: int) -> None:
         self._stopped.discard(i)
+        command = [self.binary, "-c", str(self.server_dir(i) / "nats.conf")]
+        if not self.detached:
+            python = sys.executable or shutil.which("python3") or "python3"
+            command = [python, "-I", "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
         with self.log_path(i).open("ab") as log:
-            self._procs[i] = subprocess.Popen(
-                [self.binary, "-c", str(self.server_dir(i) / "nats.conf")],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True,  # a terminal's Ctrl-C is not a test's crash
-            )
+            self._log_sizes[i] = log.tell()
+
+            def popen() -> subprocess.Popen[bytes]:
+                return subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                    start_new_session=True,  # a terminal's Ctrl-C is not a test's crash
+                )
+
+            self._procs[i] = popen() if self.detached else _in_lasting_thread(popen)
 
     def _signal(self, i: int, sig: signal.Signals, timeout: float) -> None:
         proc = self._procs[i]
@@ -486,13 +661,19 @@ def _param(value: Any) -> str:
 
 
 def _poll(check: Callable[[], _T | None], timeout: float, what: str) -> _T:
+    """Call ``check`` until it returns something; a monitoring request that fails or times
+    out (a loaded or restarting server) counts as "not yet"."""
     deadline = time.monotonic() + timeout
+    failure = ""
     while True:
-        result = check()
+        try:
+            result = check()
+        except (OSError, ValueError) as exc:
+            result, failure = None, f" (last monitoring error: {exc})"
         if result is not None:
             return result
         if time.monotonic() > deadline:
-            raise NatsClusterError(f"{what} after {timeout:g} s")
+            raise NatsClusterError(f"{what} after {timeout:g} s{failure}")
         time.sleep(0.05)
 
 

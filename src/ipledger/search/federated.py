@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ipledger.ledger import Ledger
-from ipledger.search.index import ChangeFeed, IndexHit, RegisterIndex
+from ipledger.search.fields import IndexedRight
+from ipledger.search.index import ChangeFeed, RegisterIndex
 from ipledger.search.query import SearchQuery
 
 SEARCH_DIR = "search"
@@ -31,7 +32,8 @@ class Register:
 @dataclass(frozen=True)
 class Hit:
     register: Register
-    right: IndexHit
+    right: IndexedRight
+    sort_key: str
     tree_size: int  # the checkpoint the hit is true at
 
 
@@ -92,6 +94,7 @@ def search(registers: list[Register], query: SearchQuery) -> list[Hit]:
         size = refresh(register)
         if size is None:
             continue
-        hits += [Hit(register, right, size) for right in register.index.search(query)]
-    hits.sort(key=lambda h: (h.right.sort_key, h.register.origin, h.right.record_id))
+        hits += [Hit(register, found.right, found.sort_key, size)
+                 for found in register.index.search(query)]
+    hits.sort(key=lambda h: (h.sort_key, h.register.origin, h.right.record_id))
     return hits[: query.limit]

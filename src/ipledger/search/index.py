@@ -55,15 +55,9 @@ class ChangeFeed(Protocol):
 
 @dataclass(frozen=True)
 class IndexHit:
-    record_id: str
-    office: str
-    kind: str
-    number: str
-    status: str
-    title: str
-    owners: tuple[str, ...]
-    owner_names: tuple[str, ...]
-    classes: tuple[int, ...]
+    """A right found, with the key results are ordered by (its title, folded)."""
+
+    right: IndexedRight
     sort_key: str
 
 
@@ -192,10 +186,10 @@ class RegisterIndex:
         params.append(limit if limit is not None else query.limit)
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
-        return [IndexHit(record_id=r[0], office=r[1], kind=r[2], number=r[3], status=r[4],
-                         title=r[5], owners=tuple(json.loads(r[6])),
-                         owner_names=tuple(json.loads(r[7])), classes=tuple(json.loads(r[8])),
-                         sort_key=r[9]) for r in rows]
+        return [IndexHit(IndexedRight(
+            record_id=r[0], office=r[1], kind=r[2], number=r[3], status=r[4], title=r[5],
+            owners=tuple(json.loads(r[6])), owner_names=tuple(json.loads(r[7])),
+            classes=tuple(json.loads(r[8]))), sort_key=r[9]) for r in rows]
 
     def count(self) -> int:
         with self._lock:
