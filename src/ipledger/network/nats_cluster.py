@@ -1,9 +1,14 @@
 """A local NATS JetStream cluster of Debian ``nats-server`` processes, for tests and demos.
 
 ``NatsCluster(directory, size)`` writes one config per server (cluster name, server name,
-JetStream store dir, client/cluster/monitoring ports free on 127.0.0.1), starts the servers,
+JetStream store dir, client/cluster/monitoring ports on 127.0.0.1), starts the servers,
 waits until JetStream has a meta leader, and lets a test kill, stop, restart, partition and
 heal any of them. Stdlib only, so ``scripts/nats`` runs it without the venv.
+
+Ports come from :data:`PORT_RANGE`, outside the kernel's ephemeral range, each reserved by
+an flock that dies with the process (:func:`reserve_ports`); a start that still finds a
+port taken is retried on new ports. Unless ``detached``, servers get SIGKILL when the
+process that started them dies (``PR_SET_PDEATHSIG``), even by SIGKILL.
 
 Partitions (``partitionable=True``, the default) use cuttable TCP proxies
 (:mod:`ipledger.network.tcp_proxy`), not network namespaces: they need no root, no
@@ -280,7 +285,8 @@ class NatsCluster:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, i: int | None = None, *, wait: bool = True, timeout: float = 30.0) -> Self:
-        """Start server ``i`` (or, with no index, set up and start all); wait until ready."""
+        """Start server ``i`` (or, with no index, set up and start all, moving to new ports
+        if another process took one first); wait until ready."""
         if self._closed:
             raise NatsClusterError("the cluster is closed")
         if i is not None:
