@@ -166,6 +166,10 @@ class LedgerConfig:
     validation_processes: int = setting(
         0, "Worker processes that validate entries (signatures, schemas); 0: one per CPU core.",
         _between(0, 1024))
+    validation_mode: str = setting(
+        "processes", "Validate in worker `processes` (parsing runs beside the node's own "
+        "Python), or in `threads` (no hand-off cost; better when several nodes share a "
+        "machine, as `ipledger network up` does).", _one_of("processes", "threads"))
     replay_window_past_s: int = setting(
         900, "How long before ledger time an entry's `created` may lie, in seconds; nonces are "
         "kept this long. Raising it on an existing ledger lets entries created before the old "
@@ -183,6 +187,7 @@ class LedgerConfig:
             "checkpoint_interval_s": self.checkpoint_interval_ms / 1000,
             "max_batch": self.max_batch,
             "workers": self.validation_processes or None,
+            "validation_processes": self.validation_mode == "processes",
             "window": ReplayWindow(past_ms=self.replay_window_past_s * 1000,
                                    future_ms=self.replay_window_future_s * 1000),
         }

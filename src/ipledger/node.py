@@ -158,9 +158,8 @@ def open_ledger(data: Path, store: str | None = None, settings: Config | None = 
     ``store`` overrides the configured store; ``settings`` is the node's configuration
     (default: ``DATA/ipledger.toml`` and the environment), whose ``[ledger]`` options
     apply unless ``options`` say otherwise. Validation runs in worker processes
-    unless ``validation_processes=False``.
+    unless ``validation_processes=False`` (or ``[ledger] validation_mode = "threads"``).
     """
-    options.setdefault("validation_processes", True)
     if settings is None:
         settings = load_node_config(data)
     for name, value in settings.ledger.options().items():

@@ -56,6 +56,26 @@ def last_entry_time_ms(store: LedgerStore) -> int:
 Pending = tuple[ValidatedEntry, "Future[Sequenced]"]
 
 
+class Unwatched(Future):  # type: ignore[type-arg]
+    """The future of an entry nobody here waits for (another node submitted it): one
+    shared instance, and setting it costs nothing (a real Future builds a lock)."""
+
+    def __init__(self) -> None:  # no Condition: nothing will ever wait on it
+        pass
+
+    def done(self) -> bool:
+        return False
+
+    def set_result(self, result: object) -> None:
+        pass
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        pass
+
+
+UNWATCHED = Unwatched()
+
+
 @dataclass(frozen=True, slots=True)
 class OrderedBatch:
     """Entries whose order and ledger time were fixed outside this node (a shared

@@ -19,13 +19,34 @@ def parse_rfc3339_ns(value: str) -> int:
     m = _RFC3339_UTC.match(value)
     if m is None:
         raise ValueError("must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    # The pattern fixes every field's position (this runs for every entry validated).
+    year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
+    hour, minute, second = int(value[11:13]), int(value[14:16]), int(value[17:19])
     if second == 60:
         raise ValueError("leap seconds are not accepted")
-    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    nanos = int((m.group(7) or "0").ljust(9, "0"))
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + nanos
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+            and hour <= 23 and minute <= 59 and second <= 59):
+        raise ValueError(f"{value} is not a valid date and time")
+    fraction = m.group(7)
+    nanos = int(fraction.ljust(9, "0")) if fraction else 0
+    seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    return seconds * 1_000_000_000 + nanos
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (integers only)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
 
 
 def format_rfc3339_ms(millis: int) -> str:
@@ -35,4 +56,5 @@ def format_rfc3339_ms(millis: int) -> str:
     moment = datetime.fromordinal(_EPOCH.toordinal() + days).replace(tzinfo=UTC)
     hh, rem = divmod(rem, 3600)
     mm, ss = divmod(rem, 60)
-    return f"{moment:%Y-%m-%d}T{hh:02d}:{mm:02d}:{ss:02d}.{ms:03d}Z"
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"  # %Y drops zeros < 1000
+            f"T{hh:02d}:{mm:02d}:{ss:02d}.{ms:03d}Z")

@@ -111,7 +111,10 @@ class LocalNetwork:
         office.process = subprocess.Popen(
             [sys.executable, "-m", "ipledger.cli", "network", "serve", "--data",
              str(office.data), "--nats", self.nats.servers_url, "--port", str(office.port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stdout=log, stderr=subprocess.STDOUT,
+            # Several nodes share this machine: validation threads, not worker processes.
+            env={"IPLEDGER_LEDGER_VALIDATION_MODE": "threads", **os.environ,
+                 "PYTHONUNBUFFERED": "1"})
         log.close()
         if wait:
             self.wait_office(i, timeout)

@@ -27,7 +27,7 @@ from ipledger.codec import parse_json
 from ipledger.identity import CosignatureSigner
 from ipledger.ledger import Ledger
 from ipledger.ledger.errors import Rejection
-from ipledger.ledger.sequencer import OrderedBatch, Sequenced
+from ipledger.ledger.sequencer import UNWATCHED, OrderedBatch, Sequenced
 from ipledger.ledger.validation import ValidatedEntry
 from ipledger.ledger.validation_pool import Outcome
 from ipledger.network.config import NetworkConfig
@@ -232,7 +232,7 @@ class SharedLedger(Ledger):
                 if waiter is not None:
                     self._fail(waiter, outcome)
                 continue
-            items.append((outcome, waiter if waiter is not None else Future()))
+            items.append((outcome, waiter if waiter is not None else UNWATCHED))
         self.sequencer.enqueue_ordered(
             OrderedBatch(items, time_ms, {STREAM_SEQ_META: str(seq)}))
         for listener in self.message_listeners:
