@@ -74,6 +74,22 @@ def test_batch_mixes_receipts_and_problems(client: TestClient, ledger: Ledger,
         verify_receipt(r["receipt"], [ledger.note_signer.verifier()])
 
 
+def test_batch_without_receipts_gives_indexes(client: TestClient, ledger: Ledger,
+                                              stamper: SigningKey) -> None:
+    lines = [raw(stamp(stamper, 1)), raw(stamp(stamper, 2)), b'{"v":1}']
+    resp = client.post("/v1/entries/batch", params={"receipts": "none"},
+                       content=b"\n".join(lines), headers=NDJSON)
+    results = resp.json()["results"]
+    assert [r.get("index") for r in results[:2]] == [0, 1]
+    assert all("receipt" not in r for r in results)
+    assert results[2]["problem"]["rule"] == "missing-field"
+    assert client.get("/v1/entries/1").content == ledger.store.read_entries(1, 2)[0]
+    bad = client.post("/v1/entries/batch", params={"receipts": "some"},
+                      content=raw(stamp(stamper, 3)), headers=NDJSON)
+    assert bad.status_code == 400 and bad.json()["rule"] == "bad-parameter"
+    assert ledger.store.tree_size() == 2  # the refused request changed nothing
+
+
 def test_proofs_and_tiles_agree_with_the_checkpoint(client: TestClient, ledger: Ledger,
                                                    stamper: SigningKey) -> None:
     fill(client, stamper, 300)

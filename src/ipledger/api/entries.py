@@ -50,6 +50,15 @@ async def post_entry(request: Request) -> Response:
                         headers={"Location": f"/v1/entries/{sequenced.index}"})
 
 
+def _receipts_wanted(request: Request) -> bool:
+    """``?receipts=none``: durable indexes only, no receipts (bulk submitters that fetch
+    receipts later or wait for a shared ledger's finality proof)."""
+    value = request.query_params.get("receipts", "full")
+    if value not in ("full", "none"):
+        raise Rejection("bad-parameter", "receipts must be 'full' or 'none'", "/receipts")
+    return value == "full"
+
+
 async def post_batch(request: Request) -> Response:
     """NDJSON: one canonical envelope per line; per-line receipts or problems, in order."""
     raw = await read_body(request, MAX_BATCH_BYTES, _NDJSON)
@@ -59,15 +68,18 @@ async def post_batch(request: Request) -> Response:
     if len(lines) > MAX_BATCH_ENTRIES:
         raise Rejection("body-too-large", f"at most {MAX_BATCH_ENTRIES} entries per batch",
                         status=413)
+    with_receipts = _receipts_wanted(request)
     futures = _ledger(request).submit_many(lines)
     outcomes = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures),
                                     return_exceptions=True)
     accepted = [o for o in outcomes if isinstance(o, Sequenced)]
-    receipts = iter(await _receipts_for(request, accepted) if accepted else [])
+    receipts = iter(await _receipts_for(request, accepted)
+                    if accepted and with_receipts else [])
     results: list[dict[str, Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, Sequenced):
-            results.append({"status": 201, "receipt": next(receipts)})
+            results.append({"status": 201, "receipt": next(receipts)} if with_receipts
+                           else {"status": 201, "index": outcome.index})
         elif isinstance(outcome, Rejection):
             results.append({"status": outcome.status, "problem": outcome.problem()})
         else:

@@ -256,12 +256,18 @@ SPEC: dict[str, Any] = {
         }},
         "/v1/entries/batch": {"post": {
             "summary": "Submit up to 1000 envelopes, one RFC 8785 canonical JSON per line",
+            "parameters": [{"name": "receipts", "in": "query", "required": False,
+                            "description": "`full` (default): a receipt per accepted entry, "
+                            "once a checkpoint covers it; `none`: its index as soon as it "
+                            "is durable",
+                            "schema": {"type": "string", "enum": ["full", "none"]}}],
             "requestBody": {"required": True, "content": {"application/x-ndjson": {
                 "schema": {"type": "string"}}}},
             "responses": {"200": _json({"type": "object", "properties": {
                 "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
                 "results": {"type": "array", "items": {"type": "object", "properties": {
-                    "status": {"type": "integer"}, "receipt": _RECEIPT, "problem": _PROBLEM}}},
+                    "status": {"type": "integer"}, "receipt": _RECEIPT,
+                    "index": {"type": "integer"}, "problem": _PROBLEM}}},
             }}), **problem_responses(400, 413, 415, 422)},
         }},
         "/v1/entries/{index}": {"get": {

@@ -133,6 +133,7 @@ class _Checkpointer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._wake = threading.Event()
+        self._stopped = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint",
                                         daemon=True)
@@ -141,19 +142,23 @@ class _Checkpointer:
     def poke(self) -> None:
         self._wake.set()
 
+    MIN_INTERVAL_S = 0.25  # many small commits: one checkpoint (and its fsync) for several
+
     def _run(self) -> None:
         while True:
             self._wake.wait()
-            self._wake.clear()
             if self._stopping:
                 return
+            self._wake.clear()
             try:
                 self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error as exc:  # the writer's automatic checkpoint still runs
                 log.warning("background WAL checkpoint failed: %s", exc)
+            self._stopped.wait(self.MIN_INTERVAL_S)
 
     def stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         if self._thread is not threading.current_thread():
             self._thread.join()
