@@ -83,6 +83,7 @@ def test_batch_without_receipts_gives_indexes(client: TestClient, ledger: Ledger
     assert [r.get("index") for r in results[:2]] == [0, 1]
     assert all("receipt" not in r for r in results)
     assert results[2]["problem"]["rule"] == "missing-field"
+    ledger.wait_for_checkpoint(2, timeout=10)  # durable already; readable once signed
     assert client.get("/v1/entries/1").content == ledger.store.read_entries(1, 2)[0]
     bad = client.post("/v1/entries/batch", params={"receipts": "some"},
                       content=raw(stamp(stamper, 3)), headers=NDJSON)

@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -42,6 +42,7 @@ STREAM_SEQ_META = "network.stream_seq"
 MAX_MESSAGE_BYTES = 900_000  # under the NATS default max_payload of 1 MiB
 PUBLISH_ATTEMPTS = 30
 DUPLICATE_WINDOW_S = 120.0
+STARTUP_DEADLINE_S = 60.0  # a cluster just started (or under load) may take this long
 INLINE_VALIDATION = 64  # entries: a smaller message is validated in this process
 
 
@@ -143,14 +144,14 @@ class SharedLedger(Ledger):
             name=f"ipledger {self.network.stream}", error_cb=self._on_nats_error,
             disconnected_cb=self._on_disconnect, reconnected_cb=self._on_reconnect)
         self._js = self._nc.jetstream(timeout=5)
-        await ensure_stream(self._js, self.network)
+        await _retrying(lambda: ensure_stream(self._js, self.network), "creating the stream")
         self._outbox = asyncio.Queue()
         self._inbox = asyncio.Queue(maxsize=64)
         self._tasks = [asyncio.create_task(self._publisher(), name="publisher"),
                        asyncio.create_task(self._dispatcher(), name="dispatcher"),
                        asyncio.create_task(self._heartbeat(), name="heartbeat")]
         await self._nc.subscribe(self.network.cosignature_subject, cb=self._on_cosignature)
-        await self._subscribe()
+        await _retrying(self._subscribe, "subscribing to the stream")
         self.connected.set()
 
     async def _disconnect(self) -> None:
@@ -373,6 +374,26 @@ class SharedLedger(Ledger):
         log.error("publishing %d entries failed: %s", len(batch), error)
         self._fail_message(msg_id, Rejection(
             "unavailable", f"the network did not order the entries: {error}"))
+
+
+async def _retrying(attempt: Callable[[], Awaitable[None]], what: str,
+                    deadline_s: float = STARTUP_DEADLINE_S) -> None:
+    """Retry a JetStream call while the cluster is still electing leaders or busy
+    (timeouts, 503 "temporarily unavailable", "no suitable peers")."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    delay = 0.1
+    while True:
+        try:
+            await attempt()
+            return
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError,
+                nats.js.errors.ServerError, nats.errors.NoRespondersError) as exc:
+            if loop.time() + delay > deadline:
+                raise
+            log.info("%s: %s; retrying", what, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 async def ensure_stream(js: Any, network: NetworkConfig) -> None:

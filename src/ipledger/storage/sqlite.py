@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -18,8 +17,6 @@ from ipledger.storage.sql import (
     SQLStore,
 )
 from ipledger.storage.witness import WITNESS_SCHEMA
-
-log = logging.getLogger(__name__)
 
 _SCHEMA_V1 = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -55,18 +52,15 @@ class SQLiteStore(SQLStore):
         self.path = str(path)
         self._local = threading.local()
         self._connections = Connections[sqlite3.Connection]()
-        self._checkpointer: _Checkpointer | None = None
         try:
             self._writer = self._connect()
             # The state tree's nodes go to random places of a large index: a bigger page
-            # cache keeps its inner pages, and the WAL is copied back by a checkpointer
-            # thread instead of inside the sequencer's commits (the writer's own automatic
-            # checkpoint stays as a backstop, at a larger WAL).
+            # cache keeps its inner pages. (A background WAL checkpointer thread was tried:
+            # it made a node on a nearly full disk 25 times slower, and stalled the writer
+            # under many small commits.)
             self._writer.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-            self._writer.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
             with self._write_transaction() as cur:
                 self.schema_version = self._migrate(cur, self._current_version(cur))
-            self._checkpointer = _Checkpointer(self._connect())
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open SQLite store {self.path}: {exc}") from exc
 
@@ -97,8 +91,6 @@ class SQLiteStore(SQLStore):
             if self._writer.in_transaction:
                 self._writer.execute("ROLLBACK")
             raise
-        if self._checkpointer is not None:  # None while migrating
-            self._checkpointer.poke()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._reader().execute(sql, params).fetchall()
@@ -117,48 +109,7 @@ class SQLiteStore(SQLStore):
         return isinstance(exc, sqlite3.Error)
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
         self._connections.close_all()
 
 
 WRITER_CACHE_KIB = 65_536
-WRITER_AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB of WAL at 4 KiB pages
-
-
-class _Checkpointer:
-    """Copies committed WAL pages into the database file on its own connection and thread
-    (PASSIVE: it never blocks the writer or readers), woken after each commit."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._wake = threading.Event()
-        self._stopped = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint",
-                                        daemon=True)
-        self._thread.start()
-
-    def poke(self) -> None:
-        self._wake.set()
-
-    MIN_INTERVAL_S = 0.25  # many small commits: one checkpoint (and its fsync) for several
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            if self._stopping:
-                return
-            self._wake.clear()
-            try:
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error as exc:  # the writer's automatic checkpoint still runs
-                log.warning("background WAL checkpoint failed: %s", exc)
-            self._stopped.wait(self.MIN_INTERVAL_S)
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._stopped.set()
-        self._wake.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join()
