@@ -90,3 +90,18 @@ class NodeProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def seeded_node(data: Path, origin: str = ORIGIN, store: str | None = None) -> None:
+    """A stopped node in ``data`` holding the demo register (``ipledger.demo.seed``)."""
+    from ipledger.demo import seed
+    from ipledger.node import SQLITE_FILE, init_node, open_ledger
+
+    init_node(data, origin, store or SQLITE_FILE)
+    ledger = open_ledger(data, validation_processes=False)
+    try:
+        seed(ledger, data)
+        ledger.wait_for_checkpoint(ledger.store.tree_size(), timeout=30)
+    finally:
+        ledger.close()
+        ledger.store.close()

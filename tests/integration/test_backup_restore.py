@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.node_process import NodeProcess, ipledger
-from tests.integration.test_store_migration import seeded_node
+from tests.integration.node_process import NodeProcess, ipledger, seeded_node
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +33,7 @@ def stamp_until(node: NodeProcess, tmp_path: Path, stop: threading.Event) -> Non
 def test_backup_while_writing_then_restore_on_both_backends(
         tmp_path: Path, store_spec: str | None, request: pytest.FixtureRequest) -> None:
     data = tmp_path / "node"
-    seeded_node(data, store_spec)
+    seeded_node(data, store=store_spec)
     with NodeProcess(data) as node:
         stop = threading.Event()
         writer = threading.Thread(target=stamp_until, args=(node, tmp_path, stop))

@@ -9,22 +9,9 @@ import httpx
 import psycopg
 import pytest
 
-from ipledger.demo import seed
-from ipledger.node import SQLITE_FILE, init_node, open_ledger
-from tests.integration.node_process import ORIGIN, NodeProcess, ipledger
+from tests.integration.node_process import NodeProcess, ipledger, seeded_node
 
 pytestmark = pytest.mark.slow
-
-
-def seeded_node(data: Path, store: str | None = None) -> None:
-    init_node(data, ORIGIN, store or SQLITE_FILE)
-    ledger = open_ledger(data, validation_processes=False)
-    try:
-        seed(ledger, data)
-        ledger.wait_for_checkpoint(ledger.store.tree_size(), timeout=30)
-    finally:
-        ledger.close()
-        ledger.store.close()
 
 
 def test_migrate_sqlite_to_postgresql_then_serve_and_verify(tmp_path: Path,

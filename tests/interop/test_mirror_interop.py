@@ -11,9 +11,9 @@ import pytest
 
 from ipledger.network.mirror import add_mirror, sync_mirror
 from ipledger.node import init_node
-from tests.integration.node_process import NodeProcess
+from tests.integration.node_process import NodeProcess, seeded_node
 from tests.interop.test_go_tlog_client import run_client
-from tests.mirror.registers import seeded_node, stamp
+from tests.mirror.registers import stamp
 
 pytestmark = pytest.mark.interop
 

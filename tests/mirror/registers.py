@@ -14,24 +14,10 @@ from typing import Any
 import httpx
 
 from ipledger.codec import canonicalize
-from ipledger.demo import seed
 from ipledger.identity import SigningKey, did_key_url, read_private_key
 from ipledger.ledger import make_envelope
-from ipledger.node import init_node, open_ledger
 from ipledger.registry.families.rights import content_commitment
 from ipledger.registry.records import party_id_for
-
-
-def seeded_node(data: Path, origin: str) -> None:
-    """An office node with the demo register (office EM, two published trademarks)."""
-    init_node(data, origin)
-    ledger = open_ledger(data, validation_processes=False)
-    try:
-        seed(ledger, data)
-        ledger.wait_for_checkpoint(ledger.store.tree_size(), timeout=30)
-    finally:
-        ledger.close()
-        ledger.store.close()
 
 
 def _post(node: str, key: SigningKey, origin: str, entry_type: str,

@@ -16,7 +16,7 @@ from ipledger.node import NodeConfig, init_node
 from ipledger.registry.engine import GENESIS_META
 from ipledger.registry.extract import make_extract, verify_extract
 from ipledger.registry.records import right_record
-from tests.mirror.registers import seeded_node
+from tests.integration.node_process import seeded_node
 
 ORIGIN = "office-a.example/register"
 

@@ -13,8 +13,8 @@ import pytest
 from ipledger.identity import NoteSigner, SigningKey, sign_note
 from ipledger.node import init_node
 from ipledger.storage.sqlite import SQLiteStore
-from tests.integration.node_process import NodeProcess, ipledger
-from tests.mirror.registers import file_trademark, proxy, seeded_node, stamp, wait_for_size
+from tests.integration.node_process import NodeProcess, ipledger, seeded_node
+from tests.mirror.registers import file_trademark, proxy, stamp, wait_for_size
 
 pytestmark = pytest.mark.slow
 

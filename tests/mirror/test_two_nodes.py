@@ -15,8 +15,8 @@ import pytest
 
 from ipledger.log import TILE_WIDTH, changed_tiles
 from ipledger.network.mirror import list_mirrors, sync_mirror
-from tests.integration.node_process import NodeProcess, ipledger
-from tests.mirror.registers import file_trademark, seeded_node, stamp, wait_for_size
+from tests.integration.node_process import NodeProcess, ipledger, seeded_node
+from tests.mirror.registers import file_trademark, stamp, wait_for_size
 
 pytestmark = pytest.mark.slow
 

@@ -16,6 +16,7 @@ from ipledger.storage.base import (
     StateWrite,
     StorageError,
     StoredCheckpoint,
+    record_ids_after,
 )
 
 
@@ -119,14 +120,7 @@ class StagedStore:
         return self.base.read_record_at(record_id, tree_size)
 
     def record_ids(self, prefix: str) -> list[str]:
-        ids = set(self.base.record_ids(prefix))
-        for record_id, value in self._records.items():
-            if record_id.startswith(prefix):
-                if value is None:
-                    ids.discard(record_id)
-                else:
-                    ids.add(record_id)
-        return sorted(ids)
+        return record_ids_after(self.base.record_ids(prefix), prefix, self._records)
 
     def read_state_node(self, node_hash: bytes) -> bytes | None:
         return self._nodes.get(node_hash) or self.base.read_state_node(node_hash)

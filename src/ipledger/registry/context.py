@@ -18,6 +18,7 @@ from ipledger.registry.records import (
     party_record,
     role_record,
 )
+from ipledger.storage.base import record_ids_after
 
 Reader = Callable[[str], bytes | None]
 
@@ -35,15 +36,8 @@ class Overlay:
 
     def ids(self, prefix: str, staged: Mapping[str, bytes | None] = {}) -> list[str]:
         """Ids starting with ``prefix`` as this batch (and ``staged``) leave them, sorted."""
-        found = set(self._list(prefix)) if self._list is not None else set()
-        for changes in (self.changes, staged):
-            for record_id, value in changes.items():
-                if record_id.startswith(prefix):
-                    if value is None:
-                        found.discard(record_id)
-                    else:
-                        found.add(record_id)
-        return sorted(found)
+        committed = self._list(prefix) if self._list is not None else []
+        return record_ids_after(committed, prefix, self.changes, staged)
 
     def _raw(self, record_id: str) -> bytes | None:
         if record_id in self.changes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -105,3 +105,18 @@ class LedgerStore(Protocol):
     def set_meta(self, name: str, value: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+def record_ids_after(committed: Iterable[str], prefix: str,
+                     *changes: Mapping[str, bytes | None]) -> list[str]:
+    """The ids starting with ``prefix`` once ``changes`` (``None``: deleted) apply, in
+    order, to the ``committed`` ones; sorted."""
+    ids = set(committed)
+    for change in changes:
+        for record_id, value in change.items():
+            if record_id.startswith(prefix):
+                if value is None:
+                    ids.discard(record_id)
+                else:
+                    ids.add(record_id)
+    return sorted(ids)
