@@ -2,23 +2,31 @@
 
 kill -9 the stream's leader, kill -9 an office node, partition a NATS server; restart and
 heal. Afterwards nothing acknowledged is lost, every office holds the same log and root,
-and a new entry is final within 5 s.
+and a new entry is final within 5 s. Then one office's key cosigns a forked checkpoint
+(caught by every other office, with evidence) and one office's stored copy is corrupted
+(it refuses to start).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 
 from ipledger.codec import canonicalize, parse_json
-from ipledger.identity import SigningKey
+from ipledger.identity import CosignatureSigner, SigningKey, read_private_key
 from ipledger.ledger import make_envelope
+from ipledger.network.finality import cosigned_body
 from ipledger.network.local import LocalNetwork
+from ipledger.network.office_node import COSIGNER_KEY_FILE
 
 pytestmark = pytest.mark.slow
 
@@ -140,5 +148,41 @@ def test_kill_partition_restart_under_load_loses_nothing(tmp_path: Path) -> None
                           params={"size": receipt["index"] + 1, "wait": 10}, timeout=30)
         assert final.status_code == 200, final.text
         assert time.monotonic() - started < 5.0
+
+        # Office d's key cosigns a forked checkpoint (another root at a final size) and
+        # announces it: every other office keeps the signed body as evidence.
+        forked = cosigned_body(net.network.ledger, size, b"\x07" * 32, None, 1)
+        signer = CosignatureSigner("office-d", read_private_key(
+            net.offices[3].data / COSIGNER_KEY_FILE))
+        announcement = json.dumps({"member": "office-d", "body": forked,
+                                   "line": signer.sign(forked).line()}).encode()
+        asyncio.run(announce(net.nats.servers_url, net.network.cosignature_subject,
+                             announcement))
+        for office in net.offices[:3]:
+            deadline = time.monotonic() + 10
+            while not (evidence := httpx.get(f"{office.url}/v1/network/divergences",
+                                             timeout=10).json()):
+                assert time.monotonic() < deadline, office.name
+                time.sleep(0.2)
+            assert evidence[0]["member"] == "office-d" and evidence[0]["size"] == size
+            assert evidence[0]["theirs"].startswith(forked)
+
+        # Office c's stored copy is corrupted while it is down: it refuses to start.
+        net.stop_office(2)
+        with sqlite3.connect(net.offices[2].data / "ledger.sqlite") as db:
+            tile_id, tile = db.execute("SELECT id, data FROM tiles ORDER BY id DESC "
+                                       "LIMIT 1").fetchone()
+            db.execute("UPDATE tiles SET data = ? WHERE id = ?",
+                       (bytes([tile[0] ^ 1]) + tile[1:], tile_id))
+        with pytest.raises(RuntimeError, match="exited"):
+            net.start_office(2, timeout=30)
+        assert "the store is corrupt" in (net.offices[2].data / "node.log").read_text()
     finally:
         net.stop()
+
+
+async def announce(servers: str, subject: str, payload: bytes) -> None:
+    connection = await nats.connect(servers=servers.split(","))
+    await connection.publish(subject, payload)
+    await connection.flush()
+    await connection.close()
