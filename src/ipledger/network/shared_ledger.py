@@ -96,7 +96,6 @@ class SharedLedger(Ledger):
         self.connected = threading.Event()
         self._closing = False
         self._sub: Any = None
-        self.message_listeners: list[Callable[[int], None]] = []
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -133,10 +132,6 @@ class SharedLedger(Ledger):
 
     def nats_connected(self) -> bool:
         return self._nc is not None and bool(self._nc.is_connected)
-
-    def run(self, coro: Any, timeout: float = 30) -> Any:
-        """Run ``coro`` on the NATS thread's loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     async def _connect(self) -> None:
         self._nc = await nats.connect(
@@ -236,8 +231,6 @@ class SharedLedger(Ledger):
             items.append((outcome, waiter if waiter is not None else UNWATCHED))
         self.sequencer.enqueue_ordered(
             OrderedBatch(items, time_ms, {STREAM_SEQ_META: str(seq)}))
-        for listener in self.message_listeners:
-            listener(seq)
 
     def _fail(self, waiter: Future[Sequenced], rejection: Rejection) -> None:
         if not waiter.done():
