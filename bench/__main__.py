@@ -13,6 +13,7 @@ from bench import (
     proofs,
     registry_bench,
     state_proofs,
+    tsa,
 )
 from bench.common import emit, note
 from ipledger.identity import ed25519_verify_ceiling
@@ -37,6 +38,8 @@ def main() -> None:
     extract_bulk.run()
     note("disk_write_fsync, documents_upload, documents_upload_http")
     documents.run()
+    note("tsa (RFC 3161 tokens)")
+    tsa.run()
     note("network_throughput, finality_latency (3 NATS servers, 4 office nodes)")
     network.run(ceiling)
 

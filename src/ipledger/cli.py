@@ -214,11 +214,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_stamp(args: argparse.Namespace) -> int:
     from ipledger.services.stamp_client import stamp_files
 
-    key = _load_or_create_key(Path(args.key) if args.key else None)
     paths = [Path(p) for p in args.paths]
     missing = [p for p in paths if not p.is_file()]
     if missing:
         return _fail(f"not a file: {', '.join(map(str, missing))}", 2)
+    if args.rfc3161:  # the TSA signs the entry: no client key needed
+        from ipledger.services.stamp_client import stamp_rfc3161
+
+        return 1 if stamp_rfc3161(paths, node=args.node) else 0
+    key = _load_or_create_key(Path(args.key) if args.key else None)
     failures = stamp_files(
         paths, node=args.node, key=key, batch_size=args.batch_size,
         media_type=args.media_type, include_name=not args.no_name,
@@ -295,7 +299,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"FAILED {path}: file: {exc}")
         return 1
-    recorded = entry["body"]["sha256"]
+    recorded = entry["body"].get("sha256", "no SHA-256")  # an RFC 3161 SHA-512 stamp
     if actual != recorded:
         print(f"FAILED {path}: file-hash: the file's SHA-256 is {actual}, "
               f"the ledger recorded {recorded}")
@@ -665,6 +669,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_witness_commands(sub)
 
+    from ipledger.cli_tsa import add_tsa_commands
+
+    add_tsa_commands(sub)
+
     p = sub.add_parser("demo", help="init if needed, stamp sample documents, serve")
     serve_args(p)
     p.add_argument("--origin", default="demo.ipledger.localhost/evidence")
@@ -700,6 +708,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", help=f"signing key (default $IPLEDGER_KEY or {DEFAULT_KEY})")
     p.add_argument("--media-type", help="media type for every file (default: guessed)")
     p.add_argument("--no-name", action="store_true", help="do not record a hash of the name")
+    p.add_argument("--rfc3161", action="store_true", help="instead, get an RFC 3161 token "
+                   "from the node's TSA and write PATH.tsr (docs/tsa.md)")
     p.add_argument("--batch-size", type=int, default=200)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_stamp)

@@ -42,6 +42,7 @@ from ipledger.node import (
     open_store_spec,
 )
 from ipledger.registry.engine import GENESIS_META
+from ipledger.services.tsa_ca import ECDSA_KEY_FILES, TsaSetupError, inspect_tsa
 from ipledger.storage.base import StorageError
 from ipledger.storage.postgresql import DURABLE_COMMIT, PostgreSQLStore, is_postgresql_url
 from ipledger.storage.sql import SQLStore
@@ -175,6 +176,15 @@ def check_key_file(path: Path, label: str, *, required: bool = True,
     except KeyFileError as exc:
         return _fail(label, str(exc), f"restore {path} from a backup")
     return _ok(label, "present, an Ed25519 key, mode 0600")
+
+
+def check_tsa(data: Path) -> CheckResult:
+    """The RFC 3161 TSA's ECDSA key and certificate (docs/tsa.md)."""
+    try:
+        return _ok("tsa", inspect_tsa(data))
+    except TsaSetupError as exc:
+        return _fail("tsa", str(exc), "fix the mode (chmod 600), or install a valid TSA "
+                     "certificate and key: ipledger tsa import (docs/tsa.md)")
 
 
 def check_log_key(key: SigningKey, vkey_path: Path, origin: str) -> CheckResult:
@@ -450,9 +460,11 @@ def run_doctor(data: Path, config_file: Path | None = None,
     results += [log_key_result, genesis_result]
     keys_dir = data / "keys"
     if keys_dir.is_dir():
+        tsa_keys = {data / name for name in ECDSA_KEY_FILES}  # checked by check_tsa
         for other in sorted(keys_dir.glob("*.key")):
-            if other not in (log_key_path, genesis_path):
+            if other not in (log_key_path, genesis_path, *tsa_keys):
                 results.append(check_key_file(other, f"keys/{other.name}", required=False))
+        results.append(check_tsa(data))
     if node is not None and log_key_result.status is Status.OK:
         results.append(check_log_key(read_private_key(log_key_path), data / VKEY_FILE,
                                      node["origin"]))

@@ -74,6 +74,9 @@ def init_node(data: Path, origin: str, store: str = SQLITE_FILE,
         from ipledger.network.witnessing import witness_signer
 
         witness_signer(data, origin)  # DATA/keys/witness.key, DATA/witness.vkey
+        from ipledger.services.tsa_ca import create_tsa
+
+        create_tsa(data, origin)  # RFC 3161 TSA: DATA/tsa-ca.pem, DATA/tsa.pem, their keys
         write_config(data, origin, store, genesis)
         target.set_meta(GENESIS_META, genesis)
     finally:

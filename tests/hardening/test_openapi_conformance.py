@@ -44,6 +44,14 @@ def ndjson(ctx: object, value: object) -> bytes:
     return json.dumps(value).encode()
 
 
+@schemathesis.serializer("application/timestamp-query")
+def timestamp_query(ctx: object, value: object) -> bytes:
+    """POST /tsa's body: DER bytes (the schema says: a binary string)."""
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", "surrogatepass")
+
+
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     data = tmp_path_factory.mktemp("node") / "node"

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from ipledger.api import auth, documents, entries, network, observability, registry, tlog, witness
 from ipledger.api import mirrors as mirror_routes
 from ipledger.api import search as search_routes
+from ipledger.api import tsa as tsa_routes
 from ipledger.api.hardening import AccessConfig
 from ipledger.api.openapi import SPEC
 from ipledger.api.problems import on_http_exception, on_rejection, on_unexpected
@@ -59,6 +60,7 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None,
             *mirror_routes.routes,  # app.state.mirrors (api/search.py: install)
             *search_routes.routes,
             *witness.routes,
+            *tsa_routes.routes,  # app.state.tsa, or opened from app.state.config
             *network.routes,
             Route("/openapi.json", get_openapi, methods=["GET"]),
             Route("/problems/{rule}", get_problem_type, methods=["GET"]),

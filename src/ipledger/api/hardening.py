@@ -43,6 +43,7 @@ BATCH_MAX_BODY = 8 * 1024 * 1024  # api/entries.py: MAX_BATCH_BYTES
 # enforces the store's own limit while streaming). A key ending in "/" caps a whole prefix.
 DOCUMENTS_PREFIX = "/v1/documents/"
 DOCUMENTS_MAX_BODY = 50 * 1024 * 1024
+TSA_MAX_BODY = 16 * 1024  # POST /tsa (api/tsa.py): a TimeStampReq is about 100 bytes
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -107,7 +108,7 @@ class AccessConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     body_limits: Mapping[str, int] = field(
         default_factory=lambda: {"/v1/entries/batch": BATCH_MAX_BODY,
-                                 DOCUMENTS_PREFIX: DOCUMENTS_MAX_BODY})
+                                 DOCUMENTS_PREFIX: DOCUMENTS_MAX_BODY, "/tsa": TSA_MAX_BODY})
     cors_origins: tuple[str, ...] = ()
     challenge_ttl_s: int = 120
     session_ttl_s: int = 3600

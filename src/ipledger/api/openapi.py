@@ -9,6 +9,7 @@ from ipledger import __version__
 from ipledger.api.network import OPENAPI_PATHS as NETWORK_PATHS
 from ipledger.api.problems import problem_responses
 from ipledger.api.search import OPENAPI_PATHS as SEARCH_PATHS
+from ipledger.api.tsa import OPENAPI_PATHS as TSA_PATHS
 from ipledger.api.witness import OPENAPI_PATHS as WITNESS_PATHS
 from ipledger.identity import SigningKey
 from ipledger.ledger import PROBLEM_TITLES, make_envelope
@@ -318,6 +319,7 @@ SPEC: dict[str, Any] = {
                                   "content": {"text/plain": {"schema": {"type": "string"}}}}},
         }},
         **WITNESS_PATHS,
+        **TSA_PATHS,
         **NETWORK_PATHS,
         "/tlog/tile/{path}": {"get": {
             "summary": "C2SP tlog-tiles hash tile (tile/<L>/<N>[.p/<W>]) or entry bundle "

@@ -68,7 +68,9 @@ def public_key_pem(public_key: bytes) -> str:
     return _pem("PUBLIC KEY", _SPKI_PREFIX + bytes(public_key))
 
 
-def _write_atomic(path: Path, data: bytes, mode: int, overwrite: bool) -> None:
+def write_file_atomic(path: Path, data: bytes, mode: int, overwrite: bool) -> None:
+    """Write ``data`` to ``path`` with ``mode`` in one step (a temporary file, fsync'd, then
+    renamed), refusing an existing file unless ``overwrite``."""
     parent = path.parent
     if not parent.exists():
         parent.mkdir(mode=0o700, parents=True)
@@ -100,12 +102,12 @@ def _write_atomic(path: Path, data: bytes, mode: int, overwrite: bool) -> None:
 
 def write_private_key(path: PathLike, key: SigningKey, *, overwrite: bool = False) -> None:
     """Write ``key`` as PKCS#8 PEM, atomically, mode 0600."""
-    _write_atomic(Path(path), private_key_pem(key).encode("ascii"), 0o600, overwrite)
+    write_file_atomic(Path(path), private_key_pem(key).encode("ascii"), 0o600, overwrite)
 
 
 def write_public_key(path: PathLike, public_key: bytes, *, overwrite: bool = False) -> None:
     """Write a public key as SPKI PEM, atomically, mode 0644."""
-    _write_atomic(Path(path), public_key_pem(public_key).encode("ascii"), 0o644, overwrite)
+    write_file_atomic(Path(path), public_key_pem(public_key).encode("ascii"), 0o644, overwrite)
 
 
 def _read_text(path: Path) -> str:

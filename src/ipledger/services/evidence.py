@@ -1,4 +1,8 @@
-"""Proof of existence: ``evidence.stamp`` entries record a file's SHA-256, never the file."""
+"""Proof of existence: ``evidence.stamp`` entries record a file's SHA-256, never the file.
+
+An RFC 3161 request may carry a SHA-384 or SHA-512 imprint instead; its entry then holds
+that digest as ``sha384`` or ``sha512`` (exactly one digest field per entry).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,18 @@ from ipledger.ledger import Rejection
 STAMP_TYPE = "evidence.stamp"
 KEY_PREFIX = b"ev"
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+#: The digest fields, with their length in hex digits; an entry has exactly one.
+DIGEST_FIELDS = {"sha256": 64, "sha384": 96, "sha512": 128}
 # RFC 6838 type/subtype, restricted-name characters, optional parameters not allowed.
 _MEDIA_TYPE = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\Z"
 )
-_FIELDS = {"sha256", "media_type", "name_sha256"}
+_FIELDS = {*DIGEST_FIELDS, "media_type", "name_sha256"}
 
 
 class EvidenceStamp:
-    """The ``evidence.stamp`` entry type: ``{"sha256", "media_type"?, "name_sha256"?}``."""
+    """The ``evidence.stamp`` entry type: ``{"sha256", "media_type"?, "name_sha256"?}``
+    (or ``sha384`` / ``sha512`` in place of ``sha256``)."""
 
     name = STAMP_TYPE
 
@@ -32,8 +39,14 @@ class EvidenceStamp:
                 raise Rejection(
                     "unknown-field", f"'{field}' is not a field of {STAMP_TYPE}", f"/body/{field}"
                 )
-        if "sha256" not in body:
+        digests = [f for f in DIGEST_FIELDS if f in body]
+        if not digests:
             raise Rejection("missing-field", "'sha256' is required", "/body/sha256")
+        if len(digests) > 1:
+            raise Rejection("invalid-value", "exactly one of 'sha256', 'sha384', 'sha512'",
+                            f"/body/{digests[1]}")
+        if digests[0] != "sha256":
+            _check_hex(body, digests[0], DIGEST_FIELDS[digests[0]])
         for field in ("sha256", "name_sha256"):
             if field in body:
                 value = body[field]
@@ -56,11 +69,21 @@ class EvidenceStamp:
                 )
 
     def index_keys(self, body: Mapping[str, Any]) -> list[bytes]:
-        return [evidence_key(body["sha256"])]
+        # Keys of different digests differ in length, so they never collide.
+        return [evidence_key(next(body[f] for f in DIGEST_FIELDS if f in body))]
 
 
-def evidence_key(sha256_hex: str) -> bytes:
-    return KEY_PREFIX + bytes.fromhex(sha256_hex)
+def _check_hex(body: Mapping[str, Any], field: str, digits: int) -> None:
+    value = body[field]
+    if not isinstance(value, str):
+        raise Rejection("wrong-type", f"'{field}' must be a string", f"/body/{field}")
+    if len(value) != digits or any(c not in "0123456789abcdef" for c in value):
+        raise Rejection("invalid-value", f"'{field}' must be {digits} lowercase hex digits",
+                        f"/body/{field}")
+
+
+def evidence_key(digest_hex: str) -> bytes:
+    return KEY_PREFIX + bytes.fromhex(digest_hex)
 
 
 def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:

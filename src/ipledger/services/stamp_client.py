@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -15,7 +16,8 @@ import httpx
 from ipledger.codec import canonicalize
 from ipledger.identity import SigningKey
 from ipledger.ledger import make_envelope
-from ipledger.services.evidence import STAMP_TYPE, stamp_body
+from ipledger.services.evidence import STAMP_TYPE, file_sha256, stamp_body
+from ipledger.services.tsa_protocol import check_reply, make_request
 
 
 class Progress:
@@ -36,17 +38,49 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def write_receipt(path: Path, receipt: dict[str, Any]) -> Path:
-    """Write ``PATH.receipt.json`` atomically (a crash never leaves half a receipt)."""
-    target = Path(f"{path}.receipt.json")
+def write_beside(path: Path, suffix: str, data: bytes) -> Path:
+    """Write ``PATH<suffix>`` atomically (a crash never leaves half a receipt)."""
+    target = Path(f"{path}{suffix}")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".receipt-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(receipt, f, indent=2, ensure_ascii=False)
-        f.write("\n")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, target)
     return target
+
+
+def write_receipt(path: Path, receipt: dict[str, Any]) -> Path:
+    """Write ``PATH.receipt.json`` atomically."""
+    text = json.dumps(receipt, indent=2, ensure_ascii=False) + "\n"
+    return write_beside(path, ".receipt.json", text.encode())
+
+
+def stamp_rfc3161(paths: Sequence[Path], *, node: str, timeout: float = 60.0) -> int:
+    """Ask the node's RFC 3161 TSA for a token per file (SHA-256, with a nonce and the
+    certificate) and write ``PATH.tsr``; returns the number that failed."""
+    base, failures = node.rstrip("/"), 0
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            for path in paths:
+                digest = bytes.fromhex(file_sha256(path))
+                nonce = secrets.randbits(63)
+                resp = client.post(f"{base}/tsa", content=make_request(digest, nonce),
+                                   headers={"Content-Type": "application/timestamp-query"})
+                try:
+                    if resp.status_code != 200:
+                        raise ValueError(f"HTTP {resp.status_code}: {resp.text[:200]}")
+                    serial = check_reply(resp.content, digest, nonce)
+                except ValueError as exc:
+                    failures += 1
+                    print(f"ipledger: {path}: {exc}", file=sys.stderr)
+                    continue
+                target = write_beside(path, ".tsr", resp.content)
+                print(f"{target}: RFC 3161 token, serial {serial} (the ledger entry's index)")
+    except httpx.HTTPError as exc:
+        print(f"ipledger: cannot reach the node at {base}: {exc}", file=sys.stderr)
+        return len(paths)
+    return failures
 
 
 def stamp_files(
