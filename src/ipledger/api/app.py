@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from ipledger.api import auth, documents, entries, network, observability, registry, tlog, witness
 from ipledger.api import mirrors as mirror_routes
+from ipledger.api import priority as priority_routes
 from ipledger.api import search as search_routes
 from ipledger.api import tsa as tsa_routes
 from ipledger.api.hardening import AccessConfig
@@ -61,6 +62,7 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None,
             *search_routes.routes,
             *witness.routes,
             *tsa_routes.routes,  # app.state.tsa, or opened from app.state.config
+            *priority_routes.routes,  # documents: as documents.routes
             *network.routes,
             Route("/openapi.json", get_openapi, methods=["GET"]),
             Route("/problems/{rule}", get_problem_type, methods=["GET"]),

@@ -7,6 +7,7 @@ from typing import Any
 
 from ipledger import __version__
 from ipledger.api.network import OPENAPI_PATHS as NETWORK_PATHS
+from ipledger.api.priority import OPENAPI_PATHS as PRIORITY_PATHS
 from ipledger.api.problems import problem_responses
 from ipledger.api.search import OPENAPI_PATHS as SEARCH_PATHS
 from ipledger.api.tsa import OPENAPI_PATHS as TSA_PATHS
@@ -320,6 +321,7 @@ SPEC: dict[str, Any] = {
         }},
         **WITNESS_PATHS,
         **TSA_PATHS,
+        **PRIORITY_PATHS,
         **NETWORK_PATHS,
         "/tlog/tile/{path}": {"get": {
             "summary": "C2SP tlog-tiles hash tile (tile/<L>/<N>[.p/<W>]) or entry bundle "

@@ -18,6 +18,7 @@ from ipledger.registry.families import (
     licence,
     network,
     party,
+    priority,
     rights,
 )
 from ipledger.registry.families.base import Rule
@@ -26,7 +27,7 @@ from ipledger.registry.schema import check_object, json_schema
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
-_FAMILIES = (governance, party, rights, assignment, licence, imports, network)
+_FAMILIES = (governance, party, rights, assignment, licence, imports, network, priority)
 RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.RULES.items()}
 SYSTEM_RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.SYSTEM_RULES.items()}
 FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
