@@ -9,6 +9,7 @@ from typing import Any
 
 from ipledger.ledger import Rejection
 from ipledger.standards.errors import StandardsError
+from ipledger.standards.st3 import validate_st3
 
 Check = Callable[[Any, str], None]
 
@@ -95,4 +96,20 @@ def standard(validate: Callable[[Any, str], object]) -> Check:
             validate(value, pointer)
         except StandardsError as exc:
             raise Rejection(exc.rule, exc.detail, exc.pointer or pointer, status=422) from None
+    return check
+
+
+def st3_codes(max_items: int) -> Check:
+    """A list of 1..``max_items`` distinct WIPO ST.3 codes (a territory, offices)."""
+    valid = standard(validate_st3)
+
+    def check(value: list[Any], pointer: str) -> None:
+        if not 1 <= len(value) <= max_items:
+            raise Rejection("invalid-value", f"must list 1-{max_items} ST.3 codes", pointer)
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise Rejection("wrong-type", "an ST.3 code must be a string", f"{pointer}/{i}")
+            valid(item, f"{pointer}/{i}")
+        if len(set(value)) != len(value):
+            raise Rejection("invalid-value", "codes must not repeat", pointer)
     return check

@@ -76,6 +76,7 @@ from ipledger.registry.schema import (
     check_object,
     one_of,
     pattern,
+    st3_codes,
     standard,
     text,
 )
@@ -107,15 +108,7 @@ def _iso_date(value: str, pointer: str) -> None:
         raise Rejection("invalid-value", "year must be 1900-9998", pointer)
 
 
-def _territory(value: list[Any], pointer: str) -> None:
-    if not 1 <= len(value) <= 250:
-        raise Rejection("invalid-value", "must list 1-250 ST.3 codes", pointer)
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            raise Rejection("wrong-type", "an ST.3 code must be a string", f"{pointer}/{i}")
-        standard(validate_st3)(item, f"{pointer}/{i}")
-    if len(set(value)) != len(value):
-        raise Rejection("invalid-value", "codes must not repeat", pointer)
+_territory = st3_codes(250)
 
 
 def _scope(value: list[Any], pointer: str) -> None:

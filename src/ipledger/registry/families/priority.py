@@ -22,7 +22,7 @@ from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
 from ipledger.registry.families.rights import RULES as RIGHT_RULES
 from ipledger.registry.records import office_record, party_record
-from ipledger.registry.schema import Field, pattern, standard
+from ipledger.registry.schema import Field, pattern, st3_codes, standard
 from ipledger.standards.st3 import validate_st3
 
 MAX_FAILED = 5
@@ -43,15 +43,7 @@ def access_code_hash(salt_hex: str, code: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt_hex) + code.encode()).hexdigest()
 
 
-def _offices(value: list[Any], pointer: str) -> None:
-    if not 1 <= len(value) <= 50:
-        raise Rejection("invalid-value", "must list 1-50 offices", pointer)
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            raise Rejection("wrong-type", "must be a string", f"{pointer}/{i}")
-        standard(validate_st3)(item, f"{pointer}/{i}")
-    if len(set(value)) != len(value):
-        raise Rejection("invalid-value", "offices must be unique", pointer)
+_offices = st3_codes(50)
 
 
 def public_status(deposit: Mapping[str, Any]) -> dict[str, Any]:
