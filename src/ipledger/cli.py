@@ -11,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ipledger.codec import canonicalize, parse_json
+from ipledger.codec import parse_json
 from ipledger.config import Config, ConfigError
 from ipledger.identity import (
     KeyFileError,
@@ -21,7 +21,7 @@ from ipledger.identity import (
     read_private_key,
     write_private_key,
 )
-from ipledger.ledger import Ledger, make_envelope, verify_receipt
+from ipledger.ledger import Ledger, verify_receipt
 from ipledger.log import Checkpoint
 from ipledger.network.config import NetworkConfigError
 from ipledger.node import SQLITE_FILE, NodeConfig, NodeError, init_node, open_ledger
@@ -242,12 +242,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         body = parse_json(text.encode(), allow_floats=False)
     except ValueError as exc:
         return _fail(f"--body is not valid JSON for an entry body: {exc}", 2)
-    base = args.node.rstrip("/")
+    from ipledger.services.entry_client import submit_entry
+
     with httpx.Client(timeout=60) as client:
-        origin = client.get(f"{base}/v1/log").raise_for_status().json()["origin"]
-        envelope = make_envelope(key, origin, args.type, body, endorsers=endorsers)
-        resp = client.post(f"{base}/v1/entries", content=canonicalize(envelope),
-                           headers={"Content-Type": "application/json"})
+        resp = submit_entry(client, args.node.rstrip("/"), key, args.type, body, endorsers)
     if resp.status_code != 201:
         problem = resp.json()
         print(f"REFUSED {problem.get('rule')} at {problem.get('pointer', '(entry)')}: "
@@ -672,6 +670,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ipledger.cli_tsa import add_tsa_commands
 
     add_tsa_commands(sub)
+
+    from ipledger.cli_priority import add_priority_commands
+
+    add_priority_commands(sub)
 
     p = sub.add_parser("demo", help="init if needed, stamp sample documents, serve")
     serve_args(p)

@@ -32,7 +32,7 @@ class DocumentClientError(Exception):
     """The node refused, or the download did not hash to its name."""
 
 
-def _problem(resp: httpx.Response) -> str:
+def problem_text(resp: httpx.Response) -> str:
     try:
         doc: Any = resp.json()
     except ValueError:
@@ -93,7 +93,7 @@ def upload_document(node: str, path: Path, key: SigningKey, media_type: str | No
         resp = client.put(f"{base}/v1/documents/{sha256}", content=_chunks(path), headers={
             "Content-Type": media_type, "Content-Length": str(size), **session.headers})
     if resp.status_code not in (200, 201):
-        raise DocumentClientError(f"the node refused {path}: {_problem(resp)}")
+        raise DocumentClientError(f"the node refused {path}: {problem_text(resp)}")
     return sha256, resp.status_code == 201
 
 
@@ -111,7 +111,7 @@ def download_document(node: str, sha256: str, out: Path, key: SigningKey | None 
             resp.read()
             hint = " (or it is confidential: give --key of a party who may read it)" \
                 if resp.status_code == 404 and session is None else ""
-            raise DocumentClientError(f"cannot get {sha256}: {_problem(resp)}{hint}")
+            raise DocumentClientError(f"cannot get {sha256}: {problem_text(resp)}{hint}")
         fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part",
                                     dir=out.parent if str(out.parent) else ".")
         digest, size = hashlib.sha256(), 0
