@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ipledger.log.cosignature import CosignatureError, parse_cosigner_vkey
 from ipledger.network.config import NETWORK_FILE, Member, NetworkConfig, NetworkConfigError
 
 
@@ -26,7 +27,11 @@ def cmd_network_describe(args: argparse.Namespace) -> int:
     for item in args.member:
         path = Path(item)
         vkey = path.read_text().strip() if path.exists() else item
-        members.append(Member(vkey.split("+", 1)[0], vkey))
+        try:
+            name, _ = parse_cosigner_vkey(vkey)
+        except CosignatureError as exc:
+            raise NetworkConfigError(f"--member {item}: {exc}") from None
+        members.append(Member(name, vkey))
     network = NetworkConfig(ledger=args.ledger, stream=args.stream, genesis=args.genesis,
                             members=tuple(members), quorum=args.quorum or len(members) // 2 + 1,
                             replicas=args.replicas)

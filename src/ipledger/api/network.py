@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ipledger.api.bodies import int_param
 from ipledger.api.problems import problem_responses
 from ipledger.api.waiting import SizeWaiter
 from ipledger.ledger import Rejection
@@ -31,16 +33,6 @@ def finality_waiter(ledger: SharedLedger,
     return waiter
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Rejection("bad-parameter", f"{name} must be an integer in {low}..{high}",
-                        f"/{name}")
-    return int(raw)
-
-
 async def get_network(request: Request) -> Response:
     ledger = shared_ledger(request)
     final_size, _ = ledger.finality.latest()
@@ -58,16 +50,17 @@ async def get_network(request: Request) -> Response:
 async def get_finality(request: Request) -> Response:
     """The finality proof (a cosigned checkpoint note) covering ``size`` entries."""
     ledger = shared_ledger(request)
-    size = _int_param(request, "size", 1, 1, 2**63 - 1)
-    wait = _int_param(request, "wait", 0, 0, int(MAX_WAIT_S))
+    size, wait = int_param(request, "size", 1), int_param(request, "wait", 0)
+    if size < 1:
+        raise Rejection("bad-parameter", "'size' must be at least 1", "/size")
+    if wait > MAX_WAIT_S:
+        raise Rejection("bad-parameter", f"'wait' is at most {MAX_WAIT_S:g} s", "/wait")
     final_size, note = ledger.finality.latest()
-    if final_size < size and wait:
-        try:
-            note = await request.app.state.finality.wait_for(size, float(wait))
-        except TimeoutError:
-            note = None
-    elif final_size < size:
+    if final_size < size:
         note = None
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                note = await request.app.state.finality.wait_for(size, float(wait))
     if note is None:
         raise Rejection("not-final", f"no checkpoint covering {size} entries is final yet "
                         f"(final: {ledger.finality.final_size})", "/size")

@@ -199,7 +199,8 @@ class Finality:
             if size <= self.final_size and size not in self._bodies:
                 return  # already final here
             if size not in self._bodies:
-                self._parked.setdefault(size, []).append((member, body, sig))
+                if size in self._parked or len(self._parked) < KEEP_SIZES:  # bounded
+                    self._parked.setdefault(size, []).append((member, body, sig))
                 return
             self._check(member, size, body, sig)
 

@@ -77,6 +77,8 @@ class SharedLedger(Ledger):
                                  final_note=self.store.get_meta(FINAL_META))
         self._persisted_final = self.finality.final_size
         self._membership_since = 0
+        if isinstance(self.rules, RegistryRules):  # the memberships so far (after a restart)
+            self._follow_governance(self.store.read_record(MEMBERS_RECORD))
         self.add_commit_listener(self._cosign)
         self.nats_urls = list(nats_urls)
         self._received_seq = int(self.store.get_meta(STREAM_SEQ_META) or 0)
@@ -245,15 +247,14 @@ class SharedLedger(Ledger):
     # -- finality -----------------------------------------------------------------------
 
     def _cosign(self, size: int, root: bytes, state_root: bytes | None) -> None:
-        self._follow_governance()
+        write = self.rules.last_write if isinstance(self.rules, RegistryRules) else None
+        if write is not None and write.records.get(MEMBERS_RECORD) is not None:
+            self._follow_governance(write.records[MEMBERS_RECORD])  # this batch changed it
         seq = int(self.sequencer.last_meta.get(STREAM_SEQ_META, "0"))
         self.finality.committed(size, root, state_root, seq)
 
-    def _follow_governance(self) -> None:
-        """Tell finality about a membership the register's governance entries set."""
-        if not isinstance(self.rules, RegistryRules):
-            return
-        raw = self.rules.read_record(MEMBERS_RECORD)
+    def _follow_governance(self, raw: bytes | None) -> None:
+        """Tell finality about the membership (record ``network/members``) in ``raw``."""
         if raw is None:
             return
         state = parse_json(raw)

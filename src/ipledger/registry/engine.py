@@ -132,6 +132,7 @@ class RegistryRules:
         self.nodes = StoreNodes(store, committed_root)
         self.tree = StateTree(self.nodes)
         self.committed_version = self.nodes.latest_version()
+        self.last_write: StateWrite | None = None  # the newest committed batch's changes
         # Records committed by recent batches (the next batches mostly touch them again).
         self._recent: dict[str, bytes | None] = {}
 
@@ -152,6 +153,7 @@ class RegistryRules:
         return RegistryBatch(self, time_ms)
 
     def committed(self, write: StateWrite) -> None:
+        self.last_write = write
         self.committed_version = self.nodes.latest_version()
         if len(self._recent) + len(write.records) > self.RECENT_RECORDS:
             self._recent.clear()
