@@ -85,6 +85,25 @@ def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsClust
         cluster.close()
 
 
+@pytest.fixture(scope="session")
+def system_tool() -> Callable[[str], str]:
+    """``system_tool(name)``: the path of a Debian tool the tests drive (``scripts/system-tools``
+    installs them: pdftoppm, pdftotext, qpdf, zbarimg, chromium, openssl). Under CI a missing tool
+    fails, never skips."""
+    import shutil
+
+    def find(name: str) -> str:
+        path = shutil.which(name)
+        if path is None:
+            message = f"{name} is not installed (run scripts/system-tools as root)"
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"{message}; it is required under CI")
+            pytest.skip(message)
+        return path
+
+    return find
+
+
 class FakeClock:
     """A controllable millisecond clock for the sequencer."""
 
