@@ -94,6 +94,12 @@ def _origin(value: str) -> str | None:
     return "must be an origin such as https://office.example (scheme, host, port; no path) or '*'"
 
 
+def _public_url(value: str) -> str | None:
+    if not value or _ORIGIN.fullmatch(value):
+        return None
+    return "must be empty or an origin such as https://register.office.example (no path)"
+
+
 _MT_NAME = r"[a-z0-9][a-z0-9!#$&^_.+\-]{0,126}"
 _MEDIA_TYPE = re.compile(f"{_MT_NAME}/{_MT_NAME}")
 
@@ -141,6 +147,17 @@ class ServerConfig:
         (), "Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are believed "
         "(IP addresses or networks, `*` for any). Empty: the client is the TCP peer.",
         _each(_proxy))
+    public_url: str = setting(
+        "", "The origin the public reaches this node at (`https://register.office.example`): "
+        "the base of links printed in QR codes and certificates, and the host of the office's "
+        "`did:web` identifier. Empty: `http://HOST:PORT` of this server.", _public_url)
+
+    def base_url(self) -> str:
+        """Where links to this node point: ``public_url``, else the listening address."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
 
 @dataclass(frozen=True)

@@ -264,3 +264,11 @@ def test_the_documentation_matches_the_schema() -> None:
                    if line.startswith(f"| `{key.name}` |") and key.env in line)
         assert key.type_name in row
     assert sum(len(dataclasses.fields(cls)) for cls in SECTIONS.values()) == len(schema())
+
+
+def test_public_url_is_the_base_of_links_else_the_listening_address(tmp_path: Path) -> None:
+    assert load_config(tmp_path, env={}).server.base_url() == "http://127.0.0.1:8000"
+    configured = load_config(tmp_path, env={"IPLEDGER_SERVER_PUBLIC_URL": "https://reg.example"})
+    assert configured.server.base_url() == "https://reg.example"
+    with pytest.raises(ConfigError, match="public_url"):
+        load_config(tmp_path, env={"IPLEDGER_SERVER_PUBLIC_URL": "https://reg.example/path"})
