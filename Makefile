@@ -29,8 +29,10 @@ loadtest:  ## 2,000 mixed requests/s for 10 minutes against a real node (the sui
 	./scripts/bootstrap
 	IPLEDGER_LOAD_RATE=$${IPLEDGER_LOAD_RATE:-2000} IPLEDGER_LOAD_SECONDS=$${IPLEDGER_LOAD_SECONDS:-600} .venv/bin/python -m pytest -p no:cacheprovider tests/hardening/test_load.py
 
-interop:  ## build the Go (golang.org/x/mod) tlog client used by the interop tests
+interop:  ## build the Go (golang.org/x/mod) tlog client, the JS VC verifier and axe-core used by the interop and web tests
 	./scripts/build-go-tlog-client
+	./scripts/build-vc-js
+	./scripts/build-npm axe-core
 
 clean:
 	rm -rf .venv .build data .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from bench import (
+    authenticity_verify,
     documents,
     extract_bulk,
     ingest,
@@ -12,8 +13,10 @@ from bench import (
     network,
     proofs,
     registry_bench,
+    search_bench,
     state_proofs,
     tsa,
+    work_queues,
 )
 from bench.common import emit, note
 from ipledger.identity import ed25519_verify_ceiling
@@ -36,10 +39,16 @@ def main() -> None:
     registry_bench.run(ceiling)
     note("extract_1m (register of 1,000,000 rights, bulk-loaded)")
     extract_bulk.run()
+    note("search, pages (1,000,000 trade marks; IPLEDGER_BENCH_SEARCH_RIGHTS for fewer)")
+    search_bench.run()
+    note("work_queues (back-office queue counts and first page, 20,000 and 200,000 rights)")
+    work_queues.run()
     note("disk_write_fsync, documents_upload, documents_upload_http")
     documents.run()
     note("tsa (RFC 3161 tokens)")
     tsa.run()
+    note("authenticity_verify (10,000,000 serials; IPLEDGER_BENCH_SERIALS for fewer)")
+    authenticity_verify.run()
     note("network_throughput, finality_latency (3 NATS servers, 4 office nodes)")
     network.run(ceiling)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Mapping
 
 from bench.common import emit, note, percentile, scratch_dir
 from ipledger.codec import canonicalize
@@ -43,19 +44,27 @@ def _right(i: int) -> tuple[str, dict[str, object]]:
     }
 
 
-def build(size: int, batch: int = 50_000) -> SQLiteStore:
+RightMaker = Callable[[int], tuple[str, dict[str, object]]]
+
+
+def build(size: int, batch: int = 50_000, right: RightMaker = _right,
+          extra: Mapping[str, dict[str, object]] | None = None) -> SQLiteStore:
+    """A register of ``size`` rights (``right(i)``: record id and record) and the
+    ``extra`` records (parties ...), written with the first batch."""
     store = SQLiteStore(scratch_dir() / "register.sqlite")
     tree = TreeAppender()
     nodes = StoreNodes(store, None)
     state = StateTree(nodes)
     time_text = format_rfc3339_ms(T0)
     for start in range(0, size, batch):
-        rights = [_right(i) for i in range(start, min(size, start + batch))]
+        rights = [right(i) for i in range(start, min(size, start + batch))]
         entries = [canonicalize({"v": 1, "ledger": ORIGIN, "type": "right.file",
                                  "actor": "bench", "body": {"number": r["number"]},
                                  "seq": {"index": start + k, "time": time_text}})
                    for k, (_, r) in enumerate(rights)]
         records = {rid: canonicalize(r) for rid, r in rights}
+        if start == 0:
+            records.update((rid, canonicalize(r)) for rid, r in (extra or {}).items())
         root = state.update({record_key(rid): record_value_hash(raw)
                              for rid, raw in records.items()})
         result = tree.append([leaf_hash(e) for e in entries])

@@ -151,6 +151,7 @@ def serve_ledger(ledger: Ledger, settings: Config, witnessing: Witnessing | None
     from ipledger.api.hardening import AccessConfig
 
     close_mirrors: Callable[[], None] | None = None
+    notifier = None
     try:
         if witnessing is not None:
             witnessing.start()
@@ -158,6 +159,9 @@ def serve_ledger(ledger: Ledger, settings: Config, witnessing: Witnessing | None
                          witnessing)
         app.state.config = settings  # the API's settings: [limits], [cors], [documents], ...
         close_mirrors = _serve_mirrors(app, settings)
+        from ipledger.web.notifications import start_notifier
+
+        notifier = start_notifier(ledger, settings)  # [notifications]: mail after commits
         server = settings.server
         config = uvicorn.Config(
             app, host=server.host, port=server.port, log_level=server.log_level,
@@ -169,6 +173,8 @@ def serve_ledger(ledger: Ledger, settings: Config, witnessing: Witnessing | None
         )
         uvicorn.Server(config).run()
     finally:
+        if notifier is not None:
+            notifier.close()
         if close_mirrors is not None:
             close_mirrors()
         if witnessing is not None:
@@ -178,19 +184,17 @@ def serve_ledger(ledger: Ledger, settings: Config, witnessing: Witnessing | None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Initialise (once), stamp the bundled sample documents (once), then serve."""
+    """Initialise (once), build the sample register (once), say what to open, then serve."""
     data = Path(args.data)
     settings = _serve_config(args)
     if not (data / "node.json").exists():
         init_node(data, args.origin, settings.store.url)
-    ledger = open_ledger(data, settings=settings)
-    try:
-        if ledger.store.tree_size() == 0:
-            from ipledger.demo import seed
+    from ipledger.demo import build_if_empty, what_to_open
 
-            print(seed(ledger, data), file=sys.stderr)
-    finally:
-        ledger.close()
+    built = build_if_empty(data, settings)  # once: later starts find the log non-empty
+    if built:
+        print(built, file=sys.stderr)
+    print(what_to_open(data, settings.server.base_url()), file=sys.stderr)
     print(f"serving at http://{settings.server.host}:{settings.server.port}/", file=sys.stderr)
     return cmd_serve(args)
 
@@ -242,9 +246,15 @@ def cmd_submit(args: argparse.Namespace) -> int:
         body = parse_json(text.encode(), allow_floats=False)
     except ValueError as exc:
         return _fail(f"--body is not valid JSON for an entry body: {exc}", 2)
-    from ipledger.services.entry_client import submit_entry
+    from ipledger.services.entry_client import signed_entry, submit_entry
 
     with httpx.Client(timeout=60) as client:
+        if args.out:  # sign only: the envelope is submitted elsewhere (e.g. the filing page)
+            envelope = signed_entry(client, args.node.rstrip("/"), key, args.type, body,
+                                    endorsers)
+            Path(args.out).write_bytes(envelope + b"\n")
+            print(f"signed {args.type} written to {args.out} (not submitted)")
+            return 0
         resp = submit_entry(client, args.node.rstrip("/"), key, args.type, body, endorsers)
     if resp.status_code != 201:
         problem = resp.json()
@@ -272,9 +282,11 @@ def _checked_offline(label: object, document: Path, vkey: str,
 
 def cmd_verify(args: argparse.Namespace) -> int:
     # verify extract|receipt FILE, verify export DIR: what FILE names, and the command.
+    from ipledger.cli_certificate import cmd_verify_certificate
+
     forms: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
         "extract": ("FILE", cmd_verify_extract), "receipt": ("FILE", cmd_verify_receipt),
-        "export": ("DIR", cmd_verify_export)}
+        "certificate": ("FILE", cmd_verify_certificate), "export": ("DIR", cmd_verify_export)}
     if args.path in forms:
         what, command = forms[args.path]
         if args.file is None:
@@ -282,7 +294,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return command(args)
     if args.file is not None:
         return _fail("usage: ipledger verify PATH --vkey VKEY | verify extract FILE --vkey VKEY "
-                     "| verify receipt FILE --vkey VKEY | verify export DIR --vkey VKEY", 2)
+                     "| verify receipt FILE --vkey VKEY | verify certificate FILE --vkey VKEY "
+                     "| verify export DIR --vkey VKEY", 2)
     path = Path(args.path)
     receipt_path = Path(args.receipt) if args.receipt else Path(f"{path}.receipt.json")
     verified = _checked_offline(path, receipt_path, args.vkey, verify_receipt)
@@ -358,9 +371,11 @@ def cmd_verify_extract(args: argparse.Namespace) -> int:
     if verified is None:
         return 1
     state = "exists" if verified.record is not None else "does not exist"
+    related = len(verified.related)
     print(f"OK {args.file}: {verified.record_id} {state} in {verified.checkpoint.origin} as of "
           f"the checkpoint of size {verified.checkpoint.tree_size}; "
-          f"{len(verified.history)} history entries proven")
+          f"{len(verified.history)} history entries proven"
+          + (f"; {related} related record{'s' if related != 1 else ''} proven" if related else ""))
     return 0
 
 
@@ -675,7 +690,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_priority_commands(sub)
 
-    p = sub.add_parser("demo", help="init if needed, stamp sample documents, serve")
+    from ipledger.cli_certificate import add_certificate_commands
+
+    add_certificate_commands(sub)
+
+    from ipledger.cli_gazette import add_gazette_commands
+
+    add_gazette_commands(sub)
+
+    from ipledger.cli_credential import add_credential_commands
+
+    add_credential_commands(sub)
+
+    from ipledger.cli_authenticity import add_authenticity_commands
+
+    add_authenticity_commands(sub)
+
+    p = sub.add_parser("demo", help="init if needed, build a sample register (once), serve")
     serve_args(p)
     p.add_argument("--origin", default="demo.ipledger.localhost/evidence")
     p.set_defaults(func=cmd_demo)
@@ -712,8 +743,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-name", action="store_true", help="do not record a hash of the name")
     p.add_argument("--rfc3161", action="store_true", help="instead, get an RFC 3161 token "
                    "from the node's TSA and write PATH.tsr (docs/tsa.md)")
-    p.add_argument("--batch-size", type=int, default=200)
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--batch-size", type=int, default=200,
+                   help="entries per POST /v1/entries/batch request (default 200)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_stamp)
 
     p = sub.add_parser("submit", help="sign and submit any entry type (see GET /v1/types)")
@@ -724,14 +756,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endorse", action="append", default=[], metavar="KEYFILE",
                    help="also endorse with this key (co-signers, new keys); repeatable")
     p.add_argument("--receipt", help="write the receipt to this file")
+    p.add_argument("--out", metavar="FILE", help="only sign: write the signed envelope "
+                   "(canonical JSON) to FILE instead of submitting it (docs/filing.md)")
     p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("verify", help="check a file against its receipt (or an extract), offline")
     p.add_argument("path", metavar="PATH",
-                   help="the stamped file, or the word 'extract', 'receipt' or 'export'")
+                   help="the stamped file, or the word 'extract', 'receipt', 'certificate' or "
+                   "'export'")
     p.add_argument("file", nargs="?", metavar="FILE",
-                   help="with 'extract' or 'receipt': the document to check; with 'export': "
-                   "the export directory")
+                   help="with 'extract', 'receipt' or 'certificate' (a PDF): the document to "
+                   "check; with 'export': the export directory")
     p.add_argument("--receipt", help="receipt file (default PATH.receipt.json)")
     p.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it")
     p.set_defaults(func=cmd_verify)

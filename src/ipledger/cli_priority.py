@@ -22,7 +22,8 @@ def cmd_deposit(args: argparse.Namespace) -> int:
         print(f"ipledger: not a file: {path}", file=sys.stderr)
         return 2
     code, index = deposit(args.node, path, read_private_key(Path(args.key)), args.office,
-                          args.number, args.applicant, args.media_type)
+                          args.number, args.applicant, args.filing_date, args.media_type,
+                          args.kind)
     print(f"deposited {args.office} {args.number} as entry {index}; the applicant's access "
           "code follows (shown once, never stored: hand it to the applicant)", file=sys.stderr)
     print(code)
@@ -73,6 +74,11 @@ def add_priority_commands(sub: Any) -> None:
     p.add_argument("--key", required=True, help="a registrar of the depositing office")
     p.add_argument("--applicant", action="append", required=True, metavar="PARTY_ID",
                    help="an applicant's party id (repeatable)")
+    p.add_argument("--filing-date", required=True, metavar="YYYY-MM-DD",
+                   help="the application's filing date (priority claims are checked "
+                   "against it)")
+    p.add_argument("--kind", choices=("patent", "utility_model", "industrial_design",
+                                      "trademark"), help="the application's kind")
     p.add_argument("--media-type", help="the document's media type (default: guessed)")
     p.set_defaults(func=_run(cmd_deposit))
 

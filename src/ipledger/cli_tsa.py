@@ -30,7 +30,7 @@ def add_tsa_commands(sub: Any) -> None:
     p = tsa_sub.add_parser(
         "import", help="use the office's own CA: a TSA certificate (critical EKU "
         "timeStamping) and its ECDSA P-256 key instead of the chain made at init")
-    p.add_argument("--data", required=True)
+    p.add_argument("--data", required=True, help="the node's data directory")
     p.add_argument("--cert", required=True, metavar="CHAIN.pem",
                    help="the TSA certificate and its issuing CA certificates, PEM")
     p.add_argument("--key", required=True, metavar="KEY.pem",

@@ -260,6 +260,27 @@ class MirrorConfig:
                                      "seconds.", _between(0.1, 600))
 
 
+@dataclass(frozen=True)
+class NotificationsConfig:
+    """Mail to parties about decisions on their rights (back office; docs/web.md). Sent by
+    SMTP after the entry is in the ledger; a mail the server does not take is retried with
+    backoff (it never touches the ledger)."""
+
+    host: str = setting("", "SMTP server host name; empty: no mail is sent.")
+    port: int = setting(25, "SMTP server port (587 for submission with STARTTLS).",
+                        _between(1, 65_535))
+    from_address: str = setting("ipledger@localhost", "The mails' From address.")
+    starttls: bool = setting(False, "Upgrade the connection with STARTTLS before sending.")
+    timeout_s: float = setting(10.0, "Timeout of each SMTP connection, in seconds.",
+                               _between(0.1, 300))
+    retry_initial_s: float = setting(30.0, "Wait before retrying a mail the server did not "
+                                     "take (doubles each time).", _between(0.01, 86_400))
+    retry_max_s: float = setting(3600.0, "Longest wait between two attempts of one mail.",
+                                 _between(0.01, 86_400))
+    retry_attempts: int = setting(24, "Attempts of one mail before it is dropped (logged).",
+                                  _between(1, 1000))
+
+
 SECTIONS: dict[str, type[Any]] = {
     "server": ServerConfig,
     "store": StoreConfig,
@@ -268,6 +289,7 @@ SECTIONS: dict[str, type[Any]] = {
     "cors": CorsConfig,
     "documents": DocumentsConfig,
     "mirror": MirrorConfig,
+    "notifications": NotificationsConfig,
 }
 
 
@@ -324,6 +346,7 @@ class Config:
     cors: CorsConfig = field(default_factory=CorsConfig)
     documents: DocumentsConfig = field(default_factory=DocumentsConfig)
     mirror: MirrorConfig = field(default_factory=MirrorConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     data_dir: Path = Path()
     file: Path | None = None  # the TOML file read, if there was one
     sources: Mapping[str, str] = field(default_factory=dict)  # "server.port" -> "env ..."

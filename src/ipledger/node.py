@@ -77,6 +77,9 @@ def init_node(data: Path, origin: str, store: str = SQLITE_FILE,
         from ipledger.services.tsa_ca import create_tsa
 
         create_tsa(data, origin)  # RFC 3161 TSA: DATA/tsa-ca.pem, DATA/tsa.pem, their keys
+        from ipledger.credentials.key import credential_key
+
+        credential_key(data)  # DATA/keys/credential.key: signs Verifiable Credentials
         write_config(data, origin, store, genesis)
         target.set_meta(GENESIS_META, genesis)
     finally:

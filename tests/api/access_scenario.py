@@ -20,7 +20,8 @@ from tests.registry.conftest import Node
 from tests.registry.test_rights_lifecycle import MARK, SALT, Office, ms
 
 JSON = {"Content-Type": "application/json"}
-NO_LIMITS = AccessConfig(requests=None, auth_requests=None, failed_logins=None)
+NO_LIMITS = AccessConfig(requests=None, auth_requests=None, failed_logins=None,
+                         failed_access_codes=None)
 
 
 class Clock:

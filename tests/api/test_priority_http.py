@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from ipledger.api.hardening import RateLimit
+from ipledger.ledger import MAX_SUBMITTED_BYTES
 from ipledger.registry.engine import replay_register
 from ipledger.registry.families.priority import MAX_FAILED, access_code_hash
 from ipledger.services.auth_client import login
-from tests.api.access_scenario import make_client, problem
+from tests.api.access_scenario import NO_LIMITS, make_client, problem
 from tests.registry.conftest import ORIGIN, Node
-from tests.registry.test_priority_documents import CODE, SALT, Offices
+from tests.registry.test_priority_documents import CODE, FILED, SALT, Offices
 
 PDF = b"%PDF-1.7\n% priority application EM 018000001\n" * 50
 URL = "/v1/priority/EM/018000001"
@@ -45,19 +48,20 @@ def deposit(client: TestClient, offices: Offices, stored: bool = True) -> None:
     if stored:
         upload(client, offices)
     offices.node.submit(offices.keys["em"], "priority.deposit", {
-        "office": "EM", "number": "018000001", "sha256": hashlib.sha256(PDF).hexdigest(),
+        "office": "EM", "number": "018000001", "filing_date": FILED,
+        "sha256": hashlib.sha256(PDF).hexdigest(),
         "media_type": "application/pdf", "applicants": [offices.party["applicant"]],
         "salt": SALT, "access_code_hash": access_code_hash(SALT, CODE)})
     offices.authorize("US")
 
 
 def retrieve(client: TestClient, offices: Offices, code: str, staff: str = "us",
-             office: str = "US", **change: Any) -> Any:
+             office: str = "US", at: str = "018000001", **change: Any) -> Any:
     salt = client.get(URL).json()["salt"]
     body = {"office": "EM", "number": "018000001", "accessing_office": office,
             "code_hash": access_code_hash(salt, code), **change}
     envelope = offices.node.envelope(offices.keys[staff], "priority.access", body)
-    return client.post(f"{URL}/retrieve", content=envelope,
+    return client.post(f"/v1/priority/EM/{at}/retrieve", content=envelope,
                        headers={"Content-Type": "application/json"})
 
 
@@ -95,7 +99,8 @@ def test_refusals_are_problems_and_record_nothing(client: TestClient,
                                                   offices: Offices) -> None:
     problem(client.get(URL), 404, "not-found")
     deposit(client, offices, stored=False)
-    size = offices.node.ledger.store.tree_size()
+    ledger = offices.node.ledger
+    size, root = ledger.store.tree_size(), ledger.rules.root() if ledger.rules else None
     problem(retrieve(client, offices, CODE), 404, "not-found")  # the file is not stored yet
     upload(client, offices)
     problem(retrieve(client, offices, CODE, staff="jp", office="JP"), 403, "not-authorized",
@@ -111,7 +116,12 @@ def test_refusals_are_problems_and_record_nothing(client: TestClient,
         "Content-Type": "application/json"}), 400, "invalid-json")
     problem(client.post(f"{URL}/retrieve", content=b"{}", headers={
         "Content-Type": "text/plain"}), 415, "unsupported-media-type")
-    assert offices.node.ledger.store.tree_size() == size
+    problem(retrieve(client, offices, CODE, colour="red"), 422, "unknown-field",
+            "/body/colour")
+    problem(client.post(f"{URL}/retrieve", content=b" " * (MAX_SUBMITTED_BYTES + 1),
+                        headers={"Content-Type": "application/json"}), 413, "body-too-large")
+    assert ledger.store.tree_size() == size
+    assert (ledger.rules.root() if ledger.rules else None) == root
     assert client.get(URL).json()["accesses"] == []
 
 
@@ -119,3 +129,26 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "get" in paths[URL.replace("EM/018000001", "{office}/{number}")]
     assert "403" in paths["/v1/priority/{office}/{number}/retrieve"]["post"]["responses"]
+
+
+def test_wrong_codes_are_rate_limited_per_client_and_per_deposit(offices: Offices) -> None:
+    limits = replace(NO_LIMITS, failed_access_codes=RateLimit(1 / 60, 2))
+    client, clock = make_client(offices.node, limits)
+    with client, TestClient(client.app, client=("198.51.100.9", 40000)) as other:
+        deposit(client, offices)
+        offices.deposit("018000002")
+        store = offices.node.ledger.store
+        for n in range(2):
+            problem(retrieve(client, offices, f"guess{n}"), 403, "wrong-access-code")
+        size = store.tree_size()
+        for who, number in ((client, "018000001"), (other, "018000001"),  # the deposit's
+                            (client, "018000002")):  # and the client's bucket are empty
+            resp = retrieve(who, offices, CODE, number=number, at=number)
+            doc = problem(resp, 429, "rate-limited", "/body/code_hash")
+            assert resp.headers["retry-after"] == "60" and "retry in 60 s" in doc["detail"]
+        assert store.tree_size() == size  # refused by the rate limit: no entry
+        assert len(client.get(URL).json()["accesses"]) == 2
+        assert client.get(URL).json()["failed_attempts"] == 2
+        clock.advance(60_000)  # one token back in each bucket
+        assert retrieve(other, offices, CODE).content == PDF
+        assert store.tree_size() == size + 1

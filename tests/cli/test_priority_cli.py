@@ -41,7 +41,8 @@ def test_deposit_authorize_and_retrieve_through_a_real_node(tmp_path: Path) -> N
         submit(node, genesis, "role.grant", {"office": "US", "party": party_of(us),
                                              "role": "registrar"})
         done = ipledger("priority", "deposit", str(document), "--node", node.url, "--key",
-                        str(em), *where, "--applicant", party_of(applicant))
+                        str(em), *where, "--applicant", party_of(applicant),
+                        "--filing-date", "2026-03-02", "--kind", "trademark")
         code = done.stdout.strip()
         assert len(code) >= 22 and "access code" in done.stderr  # >= 128 bits, urlsafe
         url = f"{node.url}/v1/priority/EM/018000001"
@@ -53,11 +54,13 @@ def test_deposit_authorize_and_retrieve_through_a_real_node(tmp_path: Path) -> N
         out = tmp_path / "copy.pdf"
         retrieve = ("priority", "retrieve", "--node", node.url, "--key", str(us), *where,
                     "--accessing-office", "US", "--out", str(out))
+        size = httpx.get(f"{node.url}/v1/log").json()["tree_size"]
         refused = ipledger(*retrieve, "--code", code, check=False)  # not authorized yet
         assert refused.returncode == 1 and "not-authorized" in refused.stderr
         authorize = ("priority", "authorize", "--node", node.url, *where, "--to", "US")
         done = ipledger(*authorize, "--key", str(us), check=False)  # not an applicant
         assert done.returncode == 1 and "not-authorized" in done.stderr
+        assert httpx.get(f"{node.url}/v1/log").json()["tree_size"] == size  # no entry
         ipledger(*authorize, "--to", "JP", "--key", str(applicant))
         assert httpx.get(url).json()["authorized"] == ["JP", "US"]
 

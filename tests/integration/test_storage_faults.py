@@ -69,6 +69,10 @@ def test_disk_full_then_healed(small_disk: Path) -> None:
         assert problem["rule"] == "unavailable"
         assert "full" in problem["detail"], problem
         acknowledged = len(receipts)
+        if "are recorded" in problem["detail"]:
+            # The disk filled between the entry's commit and its checkpoint: the entry is
+            # durable and says so; only its receipt waits for the checkpoint.
+            acknowledged += 1
         # Reads go on while the disk is full.
         assert client.get(f"{node.url}/tlog/checkpoint").status_code == 200
         assert client.get(f"{node.url}/v1/entries/0").status_code == 200

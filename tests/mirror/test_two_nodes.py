@@ -187,7 +187,8 @@ def _check_bad_search_parameters(b: NodeProcess) -> None:
                            ("class=99", "/class"), ("class=-1", "/class"), ("q=", "/q"),
                            ("q=%20%20", "/q"), (f"q={'x' * 201}", "/q"),
                            ("status=bogus", "/status"), ("office=ZZ", "/office"),
-                           ("kind=car", "/kind"), ("match=fuzzy", "/match"),
+                           ("kind=car", "/kind"), ("match=regex", "/match"),
+                           ("filed_from=2027-02-30", "/filed_from"), ("number=a b", "/number"),
                            ("proofs=yes", "/proofs"), ("register=nobody", "/register"),
                            ("q=a&q=b", "/q")):
         resp = httpx.get(f"{b.url}/v1/search?{query}")

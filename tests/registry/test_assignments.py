@@ -427,7 +427,8 @@ def test_chain_of_title_exports_as_st96_assignments(office: Office, node: Node) 
     from lxml import etree
 
     from ipledger.registry.st96_export import trademark_xml
-    from ipledger.standards.st96 import st96_schema_dir, trademark_from_st96_xml
+    from ipledger.standards.st96 import trademark_from_st96_xml
+    from ipledger.standards.st96.schema import load_schema
 
     number = file_trademark(office)
     a = office.parties["applicant"]
@@ -439,7 +440,7 @@ def test_chain_of_title_exports_as_st96_assignments(office: Office, node: Node) 
     from ipledger.codec import parse_json
 
     xml = trademark_xml(right, lambda p: parse_json(store.read_record(f"party/{p}")))
-    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / "Trademark_V6_0.xsd")))
+    schema = load_schema("Trademark_V6_0.xsd")
     assert schema.validate(etree.fromstring(xml)), schema.error_log
     (record,) = trademark_from_st96_xml(xml)
     (assignment,) = record["AssignmentBag"]

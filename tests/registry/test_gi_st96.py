@@ -12,8 +12,9 @@ from starlette.testclient import TestClient
 
 from ipledger.api.app import create_app
 from ipledger.registry.st96_export import NoST96Document, right_xml
-from ipledger.standards.st96 import COM_NS, TMK_NS, st96_schema_dir
+from ipledger.standards.st96 import COM_NS, TMK_NS
 from ipledger.standards.st96.geographical_indication import GI_NS, GI_SCHEMA
+from ipledger.standards.st96.schema import load_schema
 from tests.registry.conftest import Node
 from tests.registry.test_right_kinds import file_and_disclose
 from tests.registry.test_rights_lifecycle import SALT, Office, ms
@@ -47,7 +48,7 @@ def client(office: Office) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def gi_xsd() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(st96_schema_dir() / GI_SCHEMA)))
+    return load_schema(GI_SCHEMA)  # compiled once per process, shared with the exporter
 
 
 def disclose(office: Office, content: dict[str, Any]) -> str:

@@ -239,6 +239,7 @@ EUIPO_TM_ALLOWED: dict[tuple[str, str], set[str]] = {
     ("file", "absent"): {"applicant", "representative"},
     ("check_formalities", "filed"): {"examiner", "registrar"},
     ("start_examination", "formalities_checked"): {"examiner"},
+    ("accept", "under_examination"): {"examiner"},
     ("publish", "under_examination"): {"registrar"},
     ("file_opposition", "opposition_period"): {"any_party"},
     ("file_opposition", "opposed"): {"any_party"},

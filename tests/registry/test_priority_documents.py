@@ -21,6 +21,7 @@ from tests.registry.conftest import Node
 SALT = "5a17" * 8
 CODE = "K7Q2-M9XW-4TRB-8HZP"
 DOC = hashlib.sha256(b"%PDF-1.7 priority application EM 018000001").hexdigest()
+FILED = "2026-04-01"  # the earlier application's filing date (ledger time T0: 2026-09-21)
 
 
 class Offices:
@@ -42,10 +43,11 @@ class Offices:
                                                      "party": self.party[staff],
                                                      "role": "registrar"})
 
-    def deposit(self, number: str = "018000001") -> dict:
-        body = {"office": "EM", "number": number, "sha256": DOC,
-                "media_type": "application/pdf", "applicants": [self.party["applicant"]],
-                "salt": SALT, "access_code_hash": access_code_hash(SALT, CODE)}
+    def deposit(self, number: str = "018000001", **change: str) -> dict:
+        body = {"office": "EM", "number": number, "filing_date": FILED, "kind": "trademark",
+                "sha256": DOC, "media_type": "application/pdf",
+                "applicants": [self.party["applicant"]], "salt": SALT,
+                "access_code_hash": access_code_hash(SALT, CODE), **change}
         self.node.submit(self.keys["em"], "priority.deposit", body)
         return body
 
@@ -125,7 +127,8 @@ def test_only_an_applicant_may_authorize(offices: Offices, node: Node) -> None:
 
 def test_only_a_registrar_of_the_depositing_office_deposits(offices: Offices,
                                                              node: Node) -> None:
-    body = {"office": "EM", "number": "1", "sha256": DOC, "media_type": "application/pdf",
+    body = {"office": "EM", "number": "1", "filing_date": FILED, "sha256": DOC,
+            "media_type": "application/pdf",
             "applicants": [offices.party["applicant"]], "salt": SALT,
             "access_code_hash": access_code_hash(SALT, CODE)}
     for key in ("us", "applicant"):
@@ -138,6 +141,9 @@ def test_only_a_registrar_of_the_depositing_office_deposits(offices: Offices,
     ("priority.deposit", {"access_code_hash": "12"}, "invalid-value", "/body/access_code_hash"),
     ("priority.deposit", {"salt": "zz"}, "invalid-value", "/body/salt"),
     ("priority.deposit", {"media_type": "pdf"}, "invalid-value", "/body/media_type"),
+    ("priority.deposit", {"filing_date": "2026-09-22"}, "invalid-value", "/body/filing_date"),
+    ("priority.deposit", {"filing_date": "2026-02-30"}, "invalid-value", "/body/filing_date"),
+    ("priority.deposit", {"kind": "copyright"}, "invalid-value", "/body/kind"),
     ("priority.deposit", {"office": "Q9"}, "st3-code", "/body/office"),
     ("priority.deposit", {"office": "AD"}, "not-found", "/body/office"),
     ("priority.deposit", {"code": CODE}, "unknown-field", "/body/code"),

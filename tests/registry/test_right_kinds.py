@@ -107,7 +107,7 @@ def test_st96_xml_export_per_kind(office: Office, kind: str) -> None:
     from starlette.testclient import TestClient
 
     from ipledger.api.app import create_app
-    from ipledger.standards.st96 import st96_schema_dir
+    from ipledger.standards.st96.schema import load_schema
 
     test_each_kind_reaches_registration(office, kind)
     number = office.node.ledger.store.record_ids(f"right/XX/{kind}/")[-1].rsplit("/", 1)[1]
@@ -120,7 +120,7 @@ def test_st96_xml_export_per_kind(office: Office, kind: str) -> None:
         assert "ST.96" in resp.json()["detail"]
         return
     assert resp.status_code == 200, resp.text
-    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / XSD[kind])))
+    schema = load_schema(XSD[kind])
     assert schema.validate(etree.fromstring(resp.content)), schema.error_log
 
 
@@ -129,8 +129,8 @@ def test_design_colour_views_are_checked_and_exported(office: Office) -> None:
     from starlette.testclient import TestClient
 
     from ipledger.api.app import create_app
-    from ipledger.standards.st96 import st96_schema_dir
     from ipledger.standards.st96.design import DESIGN_NS
+    from ipledger.standards.st96.schema import load_schema
 
     kind = "industrial_design"
     bad = {**CONTENT[kind], "ColourViewQuantity": 4}  # of 3 views
@@ -146,7 +146,7 @@ def test_design_colour_views_are_checked_and_exported(office: Office) -> None:
         resp = client.get(f"/v1/rights/XX/{kind}/{number}.xml")
     assert resp.status_code == 200, resp.text
     doc = etree.fromstring(resp.content)
-    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / XSD[kind])))
+    schema = load_schema(XSD[kind])
     assert schema.validate(doc), schema.error_log
     counts = [doc.xpath(f"string(//dgn:{name})", namespaces={"dgn": DESIGN_NS})
               for name in ("ColourViewTotalQuantity", "BlackWhiteViewTotalQuantity")]
@@ -161,7 +161,7 @@ def test_legal_status_document_over_http(office: Office, kind: str) -> None:
     from starlette.testclient import TestClient
 
     from ipledger.api.app import create_app
-    from ipledger.standards.st96 import st96_schema_dir
+    from ipledger.standards.st96.schema import load_schema
 
     test_each_kind_reaches_registration(office, kind)
     if kind == "industrial_design":
@@ -179,7 +179,7 @@ def test_legal_status_document_over_http(office: Office, kind: str) -> None:
     assert resp.status_code == 200, resp.text
     assert unknown.status_code == 404
     doc = etree.fromstring(resp.content)
-    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / "Patent_V6_0.xsd")))
+    schema = load_schema("Patent_V6_0.xsd")
     assert schema.validate(doc), schema.error_log
     assert right["state"].encode() in resp.content
     assert right["history"][-1]["date"].encode() in resp.content

@@ -195,7 +195,8 @@ def test_trademark_exports_as_st96_valid_against_the_wipo_xsd(office: Office, no
     from starlette.testclient import TestClient
 
     from ipledger.api.app import create_app
-    from ipledger.standards.st96 import st96_schema_dir, trademark_from_st96_xml
+    from ipledger.standards.st96 import trademark_from_st96_xml
+    from ipledger.standards.st96.schema import load_schema
 
     number = file_trademark(office)
     office.act(office.examiner, number, "check_formalities")
@@ -208,7 +209,7 @@ def test_trademark_exports_as_st96_valid_against_the_wipo_xsd(office: Office, no
         assert xml.headers["content-type"].startswith("application/xml")
         as_json = client.get(f"/v1/rights/EM/trademark/{number}").json()
     # Validate independently, straight against WIPO's schema with libxml2.
-    schema = etree.XMLSchema(etree.parse(str(st96_schema_dir() / "Trademark_V6_0.xsd")))
+    schema = load_schema("Trademark_V6_0.xsd")
     doc = etree.fromstring(xml.content)
     assert schema.validate(doc), schema.error_log
     (parsed,) = trademark_from_st96_xml(xml.content)
@@ -285,6 +286,12 @@ def test_confidential_until_published(office: Office, node: Node) -> None:
         assert "AURORA" not in hidden.text
         bundle = client.get(f"/tlog/tile/entries/000.p/{store.tree_size()}").content
         assert b"AURORA" not in bundle
+        # The gazette of the filing week (closed by an entry of the next) does not show it.
+        office.tick("2026-09-28")
+        node.ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
+        gazette = client.get("/v1/gazette/EM-2026-W39")
+        assert gazette.status_code == 200 and gazette.json()["items"] == []
+        assert number not in gazette.text and "AURORA" not in gazette.text
         err = node.refuse(office.applicant, "right.disclose", {
             "office": "EM", "kind": "trademark", "number": number, "data": MARK,
             "salt": "00" * 16})
@@ -295,6 +302,10 @@ def test_confidential_until_published(office: Office, node: Node) -> None:
         node.ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
         public = client.get(url).json()
         assert public["record"]["data"] == MARK
+        office.tick("2026-10-05")
+        node.ledger.wait_for_checkpoint(store.tree_size(), timeout=5)
+        items = client.get("/v1/gazette/EM-2026-W40").json()["items"]
+        assert [(i["right"]["number"], i["action"]) for i in items] == [(number, "publish")]
 
 
 def test_documents_are_filed_as_hashes(office: Office, node: Node) -> None:

@@ -13,6 +13,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ipledger.api import auth, documents, entries, network, observability, registry, tlog, witness
+from ipledger.api import authenticity as authenticity_routes
+from ipledger.api import certificates as certificate_routes
+from ipledger.api import credentials as credential_routes
+from ipledger.api import filing as filing_routes
+from ipledger.api import gazette as gazette_routes
 from ipledger.api import mirrors as mirror_routes
 from ipledger.api import priority as priority_routes
 from ipledger.api import search as search_routes
@@ -42,6 +47,8 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None,
                witnessing: Witnessing | None = None) -> Starlette:
     """An ASGI app over a started ledger (the caller owns the ledger's and the
     witnessing's lifetimes; without witnessing, /witness/ answers 404)."""
+    from ipledger.web.authenticity import routes as authenticity_page
+    from ipledger.web.gazette import routes as gazette_pages
     from ipledger.web.pages import routes as web_routes
 
     @asynccontextmanager
@@ -50,11 +57,17 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None,
         if isinstance(ledger, SharedLedger):
             app.state.finality = network.finality_waiter(ledger, asyncio.get_running_loop())
         yield
+        queue_index = getattr(app.state, "queue_index", None)  # web/back_office.py
+        if queue_index is not None:
+            queue_index.close()
 
     app = Starlette(
         routes=[
             *entries.routes,
             *registry.routes,
+            *certificate_routes.routes,
+            *gazette_routes.routes,  # /v1/gazette (services/gazette.py)
+            *credential_routes.routes,  # app.state.issuer, or made from app.state.config
             *auth.routes,
             *documents.routes,  # store: app.state.documents or [documents]
             *tlog.routes,
@@ -63,10 +76,14 @@ def create_app(ledger: Ledger, access: AccessConfig | None = None,
             *witness.routes,
             *tsa_routes.routes,  # app.state.tsa, or opened from app.state.config
             *priority_routes.routes,  # documents: as documents.routes
+            *authenticity_routes.routes,  # serial index: DATA/authenticity/
             *network.routes,
+            *filing_routes.routes,  # /v1/fees/quote, /v1/payments (app.state.payments)
             Route("/openapi.json", get_openapi, methods=["GET"]),
             Route("/problems/{rule}", get_problem_type, methods=["GET"]),
             *observability.routes,
+            *authenticity_page,
+            *gazette_pages,  # /gazette (web/gazette.py)
             *web_routes,
         ],
         exception_handlers={

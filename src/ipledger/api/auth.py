@@ -150,7 +150,12 @@ def current_party(request: Request) -> Party | None:
     token = _bearer(request)
     if token is None:
         return None
-    service = _service(request)
+    return session_party(_service(request), token)
+
+
+def session_party(service: AuthService, token: str) -> Party:
+    """The party of session ``token`` (a bearer token, or the back office's cookie); 401
+    if the session is unknown, expired, revoked or its key was rotated out."""
     session = service.sessions.lookup(token, service.clock_ms())
     if session is None:
         raise Unauthorized("invalid-token", "the session token is unknown, expired or was "

@@ -10,6 +10,10 @@ from ipledger.ledger import Rejection
 async def read_body(request: Request, limit: int, media_types: tuple[str, ...] | None) -> bytes:
     """The body, refusing a wrong Content-Type (415; ``None``: any) or more than ``limit``
     bytes (413)."""
+    # The size first: an oversized body is refused whatever it claims to be.
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Rejection("body-too-large", f"body is {declared} bytes; at most {limit}")
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_types is not None and media_type not in media_types:
         raise Rejection(
@@ -17,9 +21,6 @@ async def read_body(request: Request, limit: int, media_types: tuple[str, ...] |
             f"Content-Type must be {' or '.join(media_types)}, not {media_type or 'missing'!r}",
             status=415,
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Rejection("body-too-large", f"body is {declared} bytes; at most {limit}")
     chunks: list[bytes] = []
     received = 0
     async for chunk in request.stream():

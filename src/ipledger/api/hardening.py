@@ -3,7 +3,8 @@
 - **Rate limits**: a token bucket per client address (IPv6 per /64), a stricter second
   bucket for ``/v1/auth/*``, and a third that only failed logins drain (``POST
   /v1/auth/session`` is refused while it is empty). Over the limit: ``429`` problem with
-  ``Retry-After``. Loopback clients are exempt unless configured otherwise.
+  ``Retry-After``. Loopback clients are exempt unless configured otherwise. Wrong priority
+  access codes drain a fourth, per client and per deposit (``api/priority.py``).
 - **Body limits**: every request body is capped (default 64 KiB; larger caps per path,
   e.g. the NDJSON batch), by ``Content-Length`` up front and by counting while reading:
   ``413`` problem.
@@ -103,6 +104,8 @@ class AccessConfig:
     requests: RateLimit | None = RateLimit(100.0, 200)
     auth_requests: RateLimit | None = RateLimit(2.0, 20)  # /v1/auth/*, on top of requests
     failed_logins: RateLimit | None = RateLimit(10 / 60, 10)  # drained by failed logins only
+    # Drained by wrong priority access codes only: one bucket per client, one per deposit.
+    failed_access_codes: RateLimit | None = RateLimit(1 / 60, 3)
     exempt_loopback: bool = True
     max_clients: int = 100_000  # buckets kept (least recently used forgotten first)
     max_body_bytes: int = DEFAULT_MAX_BODY
@@ -217,9 +220,11 @@ class AccessControl:
         self.requests = buckets(config.requests)
         self.auth_requests = buckets(config.auth_requests)
         self.failed_logins = buckets(config.failed_logins)
+        self.failed_codes = buckets(config.failed_access_codes)
 
     def set_clock(self, clock: Callable[[], float]) -> None:
-        for buckets in (self.requests, self.auth_requests, self.failed_logins):
+        for buckets in (self.requests, self.auth_requests, self.failed_logins,
+                        self.failed_codes):
             if buckets is not None:
                 buckets.clock = clock
 
@@ -246,6 +251,22 @@ class AccessControl:
                 and scope["path"] == "/v1/auth/session":
             return self.failed_logins.wait(key)
         return 0.0
+
+    def _code_keys(self, scope: Scope, deposit: str) -> list[str]:
+        client = self._key(scope)  # the deposit's bucket holds for every client, loopback too
+        return [f"deposit:{deposit}", *([f"client:{client}"] if client is not None else [])]
+
+    def code_wait(self, scope: Scope, deposit: str) -> float:
+        """Seconds before this client may present another access code for ``deposit``."""
+        if self.failed_codes is None:
+            return 0.0
+        return max(self.failed_codes.wait(k) for k in self._code_keys(scope, deposit))
+
+    def code_failed(self, scope: Scope, deposit: str) -> None:
+        """A wrong access code: drain the client's and the deposit's buckets."""
+        if self.failed_codes is not None:
+            for key in self._code_keys(scope, deposit):
+                self.failed_codes.drain(key)
 
     def login_failed(self, scope: Scope) -> None:
         key = self._key(scope)

@@ -6,6 +6,11 @@ import hashlib
 from typing import Any
 
 from ipledger import __version__
+from ipledger.api.authenticity import OPENAPI_PATHS as AUTHENTICITY_PATHS
+from ipledger.api.certificates import openapi_paths as certificate_paths
+from ipledger.api.credentials import OPENAPI_PATHS as CREDENTIAL_PATHS
+from ipledger.api.filing import OPENAPI_PATHS as FILING_PATHS
+from ipledger.api.gazette import OPENAPI_PATHS as GAZETTE_PATHS
 from ipledger.api.network import OPENAPI_PATHS as NETWORK_PATHS
 from ipledger.api.priority import OPENAPI_PATHS as PRIORITY_PATHS
 from ipledger.api.problems import problem_responses
@@ -70,6 +75,7 @@ def _register_paths() -> dict[str, Any]:
             "parameters": right,
             "responses": {"200": {"description": "ST.96 XML", "content": {
                 "application/xml": {"schema": {"type": "string"}}}}, **problem_responses(404)}}},
+        **certificate_paths(right, as_of),
     }
 
 
@@ -78,7 +84,9 @@ def _mirror_paths() -> dict[str, Any]:
 
     tlog = {"/tlog/checkpoint": SPEC["paths"]["/tlog/checkpoint"],
             "/tlog/tile/{path}": SPEC["paths"]["/tlog/tile/{path}"]}
-    return openapi_paths(_register_paths(), tlog)
+    # Certificates are issued by the office's own node only, not for mirrored registers.
+    register = {p: v for p, v in _register_paths().items() if not p.endswith(".pdf")}
+    return openapi_paths(register, tlog)
 
 
 def _auth_paths() -> dict[str, Any]:
@@ -321,8 +329,12 @@ SPEC: dict[str, Any] = {
         }},
         **WITNESS_PATHS,
         **TSA_PATHS,
+        **CREDENTIAL_PATHS,
+        **GAZETTE_PATHS,
         **PRIORITY_PATHS,
+        **AUTHENTICITY_PATHS,
         **NETWORK_PATHS,
+        **FILING_PATHS,
         "/tlog/tile/{path}": {"get": {
             "summary": "C2SP tlog-tiles hash tile (tile/<L>/<N>[.p/<W>]) or entry bundle "
             "(tile/entries/<N>[.p/<W>])",

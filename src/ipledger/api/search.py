@@ -48,7 +48,7 @@ def install(app: Starlette, data: Path, mirrors: OpenMirrors | None) -> Register
     return registers
 
 
-def _registers(request: Request) -> Registers:
+def registers_of(request: Request) -> Registers:
     state = request.app.state
     registers: Registers | None = getattr(state, "registers", None)
     if registers is None:  # an app without install(): its own register, a scratch index
@@ -78,12 +78,14 @@ def _result(hit: Hit) -> dict[str, Any]:
         "owners": [{"party": p, "name": n}
                    for p, n in zip(right.owners, right.owner_names, strict=True)],
         "classes": list(right.classes),
+        "filing_date": right.filing_date or None,
         "tree_size": hit.tree_size,
         "links": {"right": base, "extract": f"{base}/extract?size={hit.tree_size}"},
+        **({"score": hit.score, "similarity": hit.how} if hit.how else {}),
     }
 
 
-def _run(registers: Registers, query: SearchQuery) -> list[dict[str, Any]]:
+def run_search(registers: Registers, query: SearchQuery) -> list[dict[str, Any]]:
     every = registers.all()
     if query.register is not None and not any(
             query.register in (r.origin, r.mirror) for r in every):
@@ -109,7 +111,7 @@ async def get_search(request: Request) -> Response:
         query = parse_query(dict(params), repeated)
     except SearchParamError as exc:
         raise Rejection("bad-parameter", f"'{exc.param}' {exc.detail}", f"/{exc.param}") from None
-    results = await asyncio.to_thread(_run, _registers(request), query)
+    results = await asyncio.to_thread(run_search, registers_of(request), query)
     return JSONResponse({"results": results, "count": len(results), "limit": query.limit})
 
 
@@ -126,7 +128,8 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/v1/search": {"get": {
         "summary": "Search published rights in this node's register and every mirrored one",
         "description": "Every criterion given must hold. Results are ordered by title, then "
-        "register and record; each names its register (`register`: the origin), the tree "
+        "register and record (ranked matches: by `score`, best first); each names its "
+        "register (`register`: the origin), the tree "
         "size of the signed checkpoint it was found at, and links to the right and to its "
         "extract at that checkpoint (`proofs=1` includes the extract, which verifies offline "
         "with that register's verifier key). Unpublished applications are never found. "
@@ -134,9 +137,17 @@ OPENAPI_PATHS: dict[str, Any] = {
         "parameters": [
             _query_param("q", "text of the verbal element / title (case and accents "
                          "ignored)", _TEXT),
-            _query_param("match", "how `q` matches (default contains)",
+            _query_param("match", "how `q` matches (default contains); `similar` ranks "
+                         "exact, contains, phonetic and fuzzy (edit distance) matches by "
+                         "score, `fuzzy` and `phonetic` only those kinds",
                          {"type": "string", "enum": list(MATCHES)}),
             _query_param("owner", "text contained in an owner's name", _TEXT),
+            _query_param("number", "the right's number, exactly",
+                         {"type": "string", "pattern": "^[A-Za-z0-9./-]{1,40}$"}),
+            _query_param("filed_from", "filing date on or after (YYYY-MM-DD)",
+                         {"type": "string", "format": "date"}),
+            _query_param("filed_to", "filing date on or before (YYYY-MM-DD)",
+                         {"type": "string", "format": "date"}),
             _query_param("class", "Nice class", {"type": "integer", "minimum": 1,
                                                  "maximum": 45}),
             _query_param("status", "lifecycle state, e.g. registered",
@@ -166,6 +177,11 @@ OPENAPI_PATHS: dict[str, Any] = {
                             "status": {"type": "string"}, "title": {"type": "string"},
                             "owners": {"type": "array"}, "classes": {"type": "array"},
                             "tree_size": {"type": "integer"},
+                            "filing_date": {"type": ["string", "null"]},
+                            "score": {"type": "number"},
+                            "similarity": {"type": "string",
+                                           "enum": ["exact", "contains", "phonetic",
+                                                    "fuzzy"]},
                             "links": {"type": "object"},
                             "extract": {"$ref": "#/components/schemas/Extract"}}}}}}}}},
             "400": {"description": "RFC 9457 problem document", "content": {

@@ -76,6 +76,9 @@ OPENAPI_PATHS: dict[str, Any] = {
         "summary": "The TSA certificate then its issuing CA chain, PEM "
         "(openssl ts -verify -CAfile the root -untrusted the TSA certificate)",
         "responses": {"200": {"description": "PEM certificates", "content": {
-            "application/pem-certificate-chain": {"schema": {"type": "string"}}}},
+            "application/pem-certificate-chain": {"schema": {"type": "string"}, "example": (
+                "-----BEGIN CERTIFICATE-----\nMIIB…(the TSA certificate)\n"
+                "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIB…(its CA)\n"
+                "-----END CERTIFICATE-----\n")}}},
             **problem_responses(404)}}},
 }

@@ -9,8 +9,8 @@ import itertools
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from ipledger.ledger import Ledger
-from ipledger.storage.base import StoredCheckpoint
+from ipledger.ledger import Ledger, Rejection
+from ipledger.storage.base import StorageError, StoredCheckpoint
 
 T = TypeVar("T")
 
@@ -33,6 +33,18 @@ class SizeWaiter(Generic[T]):
         # RuntimeError: the server's loop has closed; nobody is waiting any more.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._release, size, value)
+
+    def failed_threadsafe(self, size: int, error: Exception) -> None:
+        """Fail the waits for sizes up to ``size`` with ``error`` (what covers them could
+        not be published now)."""
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._fail, size, error)
+
+    def _fail(self, size: int, error: Exception) -> None:
+        while self._waiting and self._waiting[0][0] <= size:
+            _, _, fut = heapq.heappop(self._waiting)
+            if not fut.done():
+                fut.set_exception(error)
 
     def _release(self, size: int, value: T) -> None:
         while self._waiting and self._waiting[0][0] <= size:
@@ -59,7 +71,16 @@ def checkpoint_waiter(ledger: Ledger,
         checkpoint = ledger.latest_checkpoint()
         return checkpoint.tree_size, checkpoint
 
+    def not_stored(size: int, error: StorageError) -> None:
+        # The entries are durable; only their signed checkpoint is missing (e.g. a full
+        # disk). Say so at once rather than letting every writer wait out its timeout.
+        waiter.failed_threadsafe(size, Rejection(
+            "unavailable", f"the entries up to index {size - 1} are recorded, but the "
+            f"checkpoint covering them could not be stored ({error}); it is retried, and "
+            "each entry's receipt will be at /v1/entries/{index}/receipt", status=503))
+
     waiter = SizeWaiter(current, loop)
     ledger.checkpoints.add_listener(
         lambda checkpoint: waiter.published_threadsafe(checkpoint.tree_size, checkpoint))
+    ledger.checkpoints.add_failure_listener(not_stored)
     return waiter

@@ -64,10 +64,16 @@ class CheckpointPublisher(ConditionWorker):
         # When the durable log first grew past the latest checkpoint (None: covered).
         self._behind_since: float | None = None
         self._listeners: list[Callable[[StoredCheckpoint], None]] = []
+        self._failure_listeners: list[Callable[[int, StorageError], None]] = []
 
     def add_listener(self, listener: Callable[[StoredCheckpoint], None]) -> None:
         """Call ``listener(checkpoint)`` (from the signer thread) after each publication."""
         self._listeners.append(listener)
+
+    def add_failure_listener(self, listener: Callable[[int, StorageError], None]) -> None:
+        """Call ``listener(size, error)`` (from the signer thread) when the checkpoint at
+        ``size`` could not be stored (it is retried every interval)."""
+        self._failure_listeners.append(listener)
 
     def start(self) -> None:
         size = self._store.tree_size()
@@ -151,4 +157,6 @@ class CheckpointPublisher(ConditionWorker):
                 self._publish(size, root, state_root)
             except StorageError as exc:
                 log.error("checkpoint at size %d not stored: %s", size, exc)
+                for failure_listener in self._failure_listeners:
+                    failure_listener(size, exc)
                 time.sleep(self.interval_s)

@@ -30,6 +30,7 @@ PROBLEM_TITLES: dict[str, tuple[str, int]] = {
     "not-ready": ("The node is not ready to serve (a readiness check failed)", 503),
     "not-found": ("Not found", 404),
     "not-final": ("No checkpoint covering that size is final yet", 404),
+    "not-registered": ("The right is not registered (not in force) as of that checkpoint", 409),
     "locked": ("Locked after too many wrong access codes; the applicant must authorize again",
                423),
     "wrong-access-code": ("The access code is wrong (the attempt is recorded)", 403),
@@ -46,6 +47,14 @@ PROBLEM_TITLES: dict[str, tuple[str, int]] = {
     # Documents (api/documents.py).
     "hash-mismatch": ("Content does not hash to the declared SHA-256", 422),
     "media-type-mismatch": ("Content does not match its declared media type", 415),
+    # Priority claims (registry/priority_claims.py, Paris Convention Art. 4).
+    "priority-not-available": ("No right of priority for this kind of application", 422),
+    "priority-period-expired": ("The priority period has expired", 422),
+    "priority-mismatch": ("The priority claim does not match the deposited application", 422),
+    # Online filing (api/filing.py, services/payments.py), and register rules it answers.
+    "payment-declined": ("The payment was declined", 402),
+    "unsupported-kind": ("The office does not register this kind of right", 400),
+    "invalid-transition": ("The action is not possible in the current state", 400),
     # Witnessing (api/witness.py, C2SP tlog-witness).
     "malformed-request": ("Request body does not follow the protocol's syntax", 400),
     "unknown-log": ("This witness does not witness that log", 404),

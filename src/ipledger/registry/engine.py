@@ -13,6 +13,7 @@ from ipledger.ledger.state import SYSTEM_ACTOR, StateWrite
 from ipledger.registry.context import EntryContext, Overlay
 from ipledger.registry.families import (
     assignment,
+    authenticity,
     governance,
     imports,
     licence,
@@ -27,7 +28,8 @@ from ipledger.registry.schema import check_object, json_schema
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
 from ipledger.storage.base import LedgerStore
 
-_FAMILIES = (governance, party, rights, assignment, licence, imports, network, priority)
+_FAMILIES = (governance, party, rights, assignment, licence, imports, network, priority,
+             authenticity)
 RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.RULES.items()}
 SYSTEM_RULES: dict[str, Rule] = {k: v for f in _FAMILIES for k, v in f.SYSTEM_RULES.items()}
 FAMILIES = frozenset(name.split(".", 1)[0] for name in RULES)
@@ -67,7 +69,7 @@ class StoreNodes:
     written in the same transaction as the entries that produced them.
     """
 
-    CACHE_NODES = 262_144  # committed nodes are immutable (content-addressed): cache freely
+    CACHE_NODES = 262_144  # committed nodes are immutable (one content per reference)
 
     def __init__(self, store: LedgerStore, root: bytes | None) -> None:
         self._store = store
@@ -198,6 +200,7 @@ class RegistryBatch:
         # rules.schedule[:_consumed] are all deleted in this batch. Deleted ids stay
         # deleted unless put again, and a put id is in _added, so the cursor only advances.
         self._consumed = 0
+        self._first_index: int | None = None  # of the entries applied
 
     def due_entries(self) -> list[dict[str, Any]]:
         """The earliest scheduled automatic event, if it is due at this batch's time."""
@@ -219,6 +222,8 @@ class RegistryBatch:
                  "actor": SYSTEM_ACTOR, "body": event["body"]}]
 
     def apply(self, entry: Mapping[str, Any], index: int) -> list[bytes]:
+        if self._first_index is None:
+            self._first_index = index
         rule = RULES.get(entry["type"])
         if entry.get("actor") == SYSTEM_ACTOR:
             rule = SYSTEM_RULES.get(entry["type"])
@@ -244,6 +249,12 @@ class RegistryBatch:
             record_key(record_id): None if value is None else record_value_hash(value)
             for record_id, value in sorted(changes.items())
         }
-        root = self.rules.tree.update(tree_changes) if tree_changes else self.rules.root()
+        root = self.rules.root()
+        if tree_changes:
+            # The tree version is the batch's first log index: it grows from batch to batch
+            # and across restarts, so each batch's nodes are stored next to each other.
+            latest = self.rules.tree.version
+            version = max(self._first_index or 0, -1 if latest is None else latest + 1)
+            root = self.rules.tree.update(tree_changes, version)
         return StateWrite(records=dict(changes), nodes=self.rules.nodes.take_pending(),
                           root=root)

@@ -495,6 +495,10 @@ def _build_machine(profile: OfficeProfile, right_kind: str) -> StateMachine:
                 (*pre, *_fee(rules, "registration", "grant")),
             )
         )
+    if UNDER_EXAMINATION in examinable:
+        # The examiner's acceptance: the application stays under examination until it is
+        # published (or granted); "examination_passed" then holds without attestation.
+        ts.append(Transition("accept", (UNDER_EXAMINATION,), UNDER_EXAMINATION, ("examiner",)))
     ts += [
         Transition("refuse", tuple(examinable), REFUSED, ("examiner",), ("applicant_heard",)),
         Transition("withdraw", tuple(pending), WITHDRAWN, ("applicant", "representative")),

@@ -24,6 +24,7 @@ from ipledger.registry.calendar import Duration, parse_duration, parse_iso_date
 
 __all__ = [
     "FEE_NAMES",
+    "GAZETTE_PERIODS",
     "ISO_4217_MINOR_UNITS",
     "RIGHT_KINDS",
     "SCHEMA_VERSION",
@@ -55,6 +56,8 @@ RIGHT_KINDS: tuple[str, ...] = (
 )
 #: Optional procedural steps between filing and registration, in their usual order.
 STEPS: tuple[str, ...] = ("formalities", "examination", "publication", "opposition")
+#: What one issue of the office gazette covers (UTC ledger time): a day, an ISO week, a month.
+GAZETTE_PERIODS: tuple[str, ...] = ("day", "week", "month")
 #: What a right's term runs from; "recorded" = the expiry date is recorded, not computed.
 TERM_ANCHORS: tuple[str, ...] = ("filing_date", "registration_date", "recorded")
 MAINTENANCE_ANCHORS: tuple[str, ...] = ("filing_date", "registration_date")
@@ -285,6 +288,9 @@ class RightRules:
     term: Duration | None = None
     term_anchor: str = "filing_date"
     opposition_period: Duration | None = None  # runs from the publication date
+    # Priority claims may be added after filing until this period after the priority date;
+    # None: only with the application.
+    priority_claim_period: Duration | None = None
     renewal: RenewalRules | None = None
     maintenance: MaintenanceRules | None = None
     fees: Fees = field(default_factory=Fees)
@@ -313,6 +319,7 @@ class OfficeProfile:
     rights: Mapping[str, RightRules]  # every kind of RIGHT_KINDS, in that order
     source: str = "<profile>"
     schema: int = SCHEMA_VERSION
+    gazette_period: str = "week"  # one of GAZETTE_PERIODS: what one gazette issue covers
 
     def rules(self, kind: str) -> RightRules:
         """Rules for ``kind``; ValueError for a kind that is not one of :data:`RIGHT_KINDS`."""
@@ -570,6 +577,7 @@ def _parse_rights(kind: str, t: _Table) -> RightRules:
     if term_anchor == "recorded" and term is not None:
         raise t.error("term", "a recorded term (term_anchor = 'recorded') has no computed term")
     opposition = t.duration("opposition_period", nonzero=True)
+    priority_claim_period = t.duration("priority_claim_period", nonzero=True)
     if ("opposition" in steps) != (opposition is not None):
         raise t.error("opposition_period", "required exactly when steps include 'opposition'")
 
@@ -654,6 +662,7 @@ def _parse_rights(kind: str, t: _Table) -> RightRules:
         term=term,
         term_anchor=term_anchor,
         opposition_period=opposition,
+        priority_claim_period=priority_claim_period,
         renewal=renewal,
         maintenance=maintenance,
         fees=fees,
@@ -690,6 +699,9 @@ def parse_profile(data: Mapping[str, Any], source: str = "<profile>") -> OfficeP
             fees_effective = parse_iso_date(effective_text)
         except ValueError as exc:
             raise office.error("fees_effective", str(exc)) from None
+    gazette_period = office.string("gazette_period", False) or "week"
+    if gazette_period not in GAZETTE_PERIODS:
+        raise office.error("gazette_period", f"must be one of {', '.join(GAZETTE_PERIODS)}")
     office.finish()
 
     rights_t = root.req_table("rights")
@@ -716,6 +728,7 @@ def parse_profile(data: Mapping[str, Any], source: str = "<profile>") -> OfficeP
         rights=MappingProxyType(rights),
         source=source,
         schema=schema,
+        gazette_period=gazette_period,
     )
 
 

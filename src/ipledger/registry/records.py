@@ -49,6 +49,11 @@ def right_record(office: str, kind: str, number: str) -> str:
     return f"right/{office}/{kind}/{number}"
 
 
+def priority_record(office: str, number: str) -> str:
+    """A priority document deposited by ``office`` for its application ``number``."""
+    return f"priority/{office}/{number}"
+
+
 def owned_record(party: str, right_record_id: str) -> str:
     """Index entry: ``party`` owns (a share of) the right ``right_record_id``."""
     return f"owned/{party}/{right_record_id}"

@@ -31,7 +31,7 @@ def _list_of(check: Any, max_items: int = 200) -> Any:
     return validate
 
 
-def _iso_date(value: str, pointer: str) -> None:
+def iso_date(value: str, pointer: str) -> None:
     try:
         parse_iso_date(value)
     except ValueError:
@@ -42,7 +42,7 @@ def _priority(value: object, pointer: str) -> None:
     check_object(value, {
         "PriorityCountryCode": Field(str, check=standard(validate_st3)),
         "ApplicationNumberText": Field(str, check=text(60)),
-        "PriorityApplicationFilingDate": Field(str, check=_iso_date),
+        "PriorityApplicationFilingDate": Field(str, check=iso_date),
     }, pointer)
 
 
@@ -85,7 +85,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "copyright": {
         "WorkTitle": Field(str, check=text(1000)),
         "WorkCategory": Field(str, check=text(100)),
-        "CreationDate": Field(str, required=False, check=_iso_date),
+        "CreationDate": Field(str, required=False, check=iso_date),
         "AuthorNameBag": Field(list, required=False, check=_list_of(_string(text(300)), 50)),
     },
     # What a gin:GIData record needs (standards/st96/geographical_indication.py maps it).

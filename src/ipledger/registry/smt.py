@@ -55,12 +55,18 @@ bits zero), the non-EMPTY siblings (32 bytes each, in order), then ``K' || V'`` 
 As JSON: ``{"siblings": [<base64 or null for EMPTY>, ...], "leaf": null | {"key": <base64>,
 "value_hash": <base64>}}`` (standard, padded base64).
 
-Storage. Nodes are immutable and content-addressed: the store maps a node's hash to its encoding,
-so versions share structure (copy-on-write paths). Node encodings:
+Storage (not hashed: roots and proofs do not depend on it). Nodes are immutable; versions share
+structure (copy-on-write paths). The store maps a node's *reference* to its encoding. A node
+written by the update of version ``v`` is referenced as ``uint64_be(v) || hash`` (40 bytes), so
+the nodes of one update are neighbours in an ordered store (as Jellyfish keys nodes by version)
+instead of being spread over it by their random hashes. A root is stored under its bare hash
+(32 bytes), since readers start from a root hash; so is every node of stores written before
+version references existed. Node encodings:
 
 - leaf: ``0x00 || key || value_hash`` (65 bytes);
-- internal: ``0x80 | (left_kind << 2) | right_kind`` then the hashes of the non-empty children in
-  order (33 or 65 bytes), kind 0 = empty, 1 = leaf, 2 = internal.
+- internal: ``0x80 | left_ref40 << 6 | right_ref40 << 5 | (left_kind << 2) | right_kind`` then
+  the references of the non-empty children in order, each 40 bytes if its ``ref40`` bit is set,
+  else 32 (a bare hash); kind 0 = empty, 1 = leaf, 2 = internal.
 
 Each ``update`` records ``version -> root``; old roots stay provable until the store drops them.
 """
@@ -111,6 +117,8 @@ EMPTY_ROOT: bytes = EMPTY_HASH
 _EMPTY, _LEAF, _NODE = 0, 1, 2
 _LEAF_ENC = 0x00
 _NODE_ENC = 0x80
+_LEFT_REF40, _RIGHT_REF40 = 0x40, 0x20  # the child's reference carries a version
+_VERSIONED_REF = 8 + 32
 _SHIFT = KEY_BITS - 1
 
 
@@ -139,18 +147,20 @@ class StateProofError(ValueError):
 
 
 class NodeStore(Protocol):
-    """Where a state tree keeps its nodes (by hash) and its roots (by version).
+    """Where a state tree keeps its nodes (by reference) and its roots (by version).
 
-    Node writes are idempotent (content-addressed). ``StateTree.update`` writes the nodes first,
-    then the root, so a backend running both in one transaction gets an atomic update.
+    Node writes are idempotent (a reference names one content). ``StateTree.update`` writes the
+    nodes first, then the root, so a backend running both in one transaction gets an atomic
+    update.
     """
 
     def get_node(self, node_hash: bytes) -> bytes | None:
-        """Return the encoding of the node with this hash, or None."""
+        """Return the encoding of the node with this reference (a hash, or a version and a
+        hash: see the module's "Storage"), or None."""
         ...
 
     def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
-        """Store nodes (hash -> encoding)."""
+        """Store nodes (reference -> encoding)."""
         ...
 
     def get_root(self, version: int) -> bytes | None:
@@ -446,10 +456,10 @@ class StateTree:
                 return siblings, enc
             left, right = _children(enc)
             if k >> (_SHIFT - depth) & 1:
-                siblings.append(left)
+                siblings.append(left[-HASH_SIZE:])
                 h = right
             else:
-                siblings.append(right)
+                siblings.append(right[-HASH_SIZE:])
                 h = left
             depth += 1
         return siblings, None
@@ -493,8 +503,8 @@ class StateTree:
         latest = self.store.latest_version()
         if version is None:
             version = 0 if latest is None else latest + 1
-        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-            raise ValueError("version must be a non-negative int")
+        if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 1 << 64:
+            raise ValueError("version must be a non-negative int (64 bits)")
         if latest is not None and version <= latest:
             raise ValueError(f"version {version} is not greater than the latest, {latest}")
         for key, value in changes.items():
@@ -502,8 +512,12 @@ class StateTree:
             if value is not None:
                 _check_hash(value, "value hash")
         old_root = EMPTY_ROOT if latest is None else self.root_at(latest)
-        batch = _Batch(self.store, changes)
-        new_root, _ = batch.apply(old_root, self._kind(old_root), 0, 0, len(batch.keys))
+        batch = _Batch(self.store, changes, version)
+        new_ref, _ = batch.apply(old_root, self._kind(old_root), 0, 0, len(batch.keys))
+        new_root = new_ref[-HASH_SIZE:]
+        if new_ref != new_root:  # readers find a root by its bare hash
+            enc = batch.new_nodes.pop(new_ref, None) or self._load(new_ref)
+            batch.new_nodes[new_root] = enc
         if batch.new_nodes:
             self.store.put_nodes(batch.new_nodes)
         self.store.put_root(version, new_root)
@@ -511,25 +525,31 @@ class StateTree:
 
 
 def _children(enc: bytes) -> tuple[bytes, bytes]:
-    """Return the (left, right) hashes of an internal node encoding."""
+    """Return the (left, right) references of an internal node encoding (``EMPTY_HASH`` for
+    an empty child); a reference's last 32 bytes are the child's hash."""
     tag = enc[0]
-    if tag & 0x0C and tag & 0x03:
-        return enc[1:33], enc[33:65]
+    left, end = EMPTY_HASH, 1
     if tag & 0x0C:
-        return enc[1:33], EMPTY_HASH
-    return EMPTY_HASH, enc[1:33]
+        end = 1 + (_VERSIONED_REF if tag & _LEFT_REF40 else HASH_SIZE)
+        left = enc[1:end]
+    if tag & 0x03:
+        return left, enc[end : end + (_VERSIONED_REF if tag & _RIGHT_REF40 else HASH_SIZE)]
+    return left, EMPTY_HASH
 
 
 class _Batch:
-    """One copy-on-write update: sorted changes, and the nodes it creates."""
+    """One copy-on-write update: sorted changes, and the nodes it creates (by reference)."""
 
-    def __init__(self, store: NodeStore, changes: Mapping[bytes, bytes | None]) -> None:
+    def __init__(self, store: NodeStore, changes: Mapping[bytes, bytes | None],
+                 version: int) -> None:
         self.store = store
+        self.prefix = version.to_bytes(8, "big")
         self.keys = sorted(changes)
         self.ints = [int.from_bytes(k, "big") for k in self.keys]
         self.values = [changes[k] for k in self.keys]
         self.has_deletes = any(v is None for v in self.values)
         self.new_nodes: dict[bytes, bytes] = {}
+        self.kept: dict[bytes, tuple[bytes, bytes]] = {}  # key -> (value, ref): leaves moved down
 
     def apply(self, h: bytes, kind: int, depth: int, lo: int, hi: int) -> tuple[bytes, int]:
         """Apply changes ``lo:hi`` (keys sharing ``depth`` bits) to subtree ``h``."""
@@ -556,6 +576,7 @@ class _Batch:
             i = bisect_left(self.ints, k, lo, hi)
             if i == hi or self.ints[i] != k:
                 entries.insert(i - lo, (k, key, enc[33:]))
+                self.kept[key] = (enc[33:], h)  # the same leaf: keep its stored node
             return self.build_from(entries, depth)
         tag = enc[0]
         left, right = _children(enc)
@@ -603,10 +624,12 @@ class _Batch:
         if n == 1:
             key, value = keys[lo], values[lo]
             assert value is not None
-            enc = b"\x00" + key + value
-            h = _sha256(_LEAF_TAG + key + value).digest()
-            self.new_nodes[h] = enc
-            return h, _LEAF
+            kept = self.kept.get(key)
+            if kept is not None and kept[0] == value:
+                return kept[1], _LEAF
+            ref = self.prefix + _sha256(_LEAF_TAG + key + value).digest()
+            self.new_nodes[ref] = b"\x00" + key + value
+            return ref, _LEAF
         mid = self.split(ints, depth, lo, hi)
         nl, nlk = self.build(ints, keys, values, depth + 1, lo, mid)
         nr, nrk = self.build(ints, keys, values, depth + 1, mid, hi)
@@ -618,8 +641,11 @@ class _Batch:
             return right, rkind
         if rkind == _EMPTY and lkind != _NODE:
             return left, lkind
-        tag = bytes([_NODE_ENC | lkind << 2 | rkind])
-        enc = tag + (b"" if lkind == _EMPTY else left) + (b"" if rkind == _EMPTY else right)
-        h = _sha256(_NODE_TAG + left + right).digest()
-        self.new_nodes[h] = enc
-        return h, _NODE
+        tag = (_NODE_ENC | lkind << 2 | rkind
+               | (_LEFT_REF40 if len(left) == _VERSIONED_REF else 0)
+               | (_RIGHT_REF40 if len(right) == _VERSIONED_REF else 0))
+        enc = bytes([tag]) + (b"" if lkind == _EMPTY else left) + (
+            b"" if rkind == _EMPTY else right)
+        ref = self.prefix + _sha256(_NODE_TAG + left[-HASH_SIZE:] + right[-HASH_SIZE:]).digest()
+        self.new_nodes[ref] = enc
+        return ref, _NODE

@@ -48,6 +48,38 @@ def _party(party_id: str, read_party: PartyReader) -> dict[str, Any]:
     return party
 
 
+LIBRARY_NAME = "IPLEDGER"  # ST.96 libraryIdentifier: <ST.3 code>-<library name>
+_PATENT_KINDS = ("patent", "utility_model")
+
+
+def priority_bag(right: Mapping[str, Any], content: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """ST.96 priorities: those the disclosed content lists, then the register's priority
+    claims (``registry/priority_claims.py``) it does not (trademarks nest the number in
+    ``ApplicationNumber``, the other kinds' exporters take ``ApplicationNumberText``). A
+    patent's claim that references a deposit names this register as the digital library
+    holding the document (``pat:OnlineAvailablePriorityDocumentIndicator``)."""
+    trademark = right["kind"] == "trademark"
+    bag = [dict(p) for p in content.get("PriorityBag", [])]
+
+    def number(p: Mapping[str, Any]) -> Any:
+        return p.get("ApplicationNumber", {}).get("ApplicationNumberText") if trademark \
+            else p.get("ApplicationNumberText")
+
+    listed = {(p["PriorityCountryCode"], number(p)) for p in bag}
+    for claim in right.get("priority_claims", []):
+        if (claim["office"], claim["number"]) in listed:
+            continue
+        bag.append({"PriorityCountryCode": claim["office"],
+                    **({"ApplicationNumber": {"ApplicationNumberText": claim["number"]}}
+                       if trademark else {"ApplicationNumberText": claim["number"]}),
+                    "PriorityApplicationFilingDate": claim["filing_date"],
+                    **({"OnlineAvailablePriorityDocumentIndicator": {
+                        "libraryIdentifier": f"{claim['deposit']['office']}-{LIBRARY_NAME}",
+                        "officeCode": claim["deposit"]["office"]}}
+                       if "deposit" in claim and right["kind"] in _PATENT_KINDS else {})})
+    return bag
+
+
 def trademark_record(right: Mapping[str, Any], read_party: PartyReader,
                      data: Mapping[str, Any] | None = None) -> TrademarkJSON:
     """The right as an ST.96 trademark record (``data``: the disclosed content)."""
@@ -67,6 +99,8 @@ def trademark_record(right: Mapping[str, Any], read_party: PartyReader,
         record["MarkCurrentStatusCode"] = right["state"]
         record["MarkCurrentStatusDate"] = right["history"][-1]["date"]
     record.update({k: content[k] for k in TRADEMARK_DATA_KEYS if k in content})
+    if right.get("priority_claims"):
+        record["PriorityBag"] = priority_bag(right, content)
     record["ApplicantBag"] = [_party(o["party"], read_party) for o in right["owners"]]
     if right.get("representatives"):
         record["RepresentativeBag"] = [_party(p, read_party) for p in right["representatives"]]
@@ -115,6 +149,8 @@ def other_kind_record(right: Mapping[str, Any], read_party: PartyReader) -> dict
         "applicants": [_party(o["party"], read_party) for o in right["owners"]],
         "data": dict(right.get("data", {})),
     }
+    if right.get("priority_claims"):
+        record["data"]["PriorityBag"] = priority_bag(right, record["data"])
     if dates.get("registration_date"):
         record["registration_date"] = dates["registration_date"]
         if right["kind"] in _REGISTRATION_NUMBER:

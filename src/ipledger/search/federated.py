@@ -35,6 +35,8 @@ class Hit:
     right: IndexedRight
     sort_key: str
     tree_size: int  # the checkpoint the hit is true at
+    score: float = 0.0  # ranked matches: similarity to the query (search/similarity.py)
+    how: str = ""  # ranked matches: exact, contains, phonetic or fuzzy
 
 
 # (origin, mirror name, ledger) of every mirrored register.
@@ -86,7 +88,8 @@ def refresh(register: Register) -> int | None:
 
 
 def search(registers: list[Register], query: SearchQuery) -> list[Hit]:
-    """The first ``query.limit`` hits over ``registers``, by title, register, record."""
+    """The first ``query.limit`` hits over ``registers``, by title, register, record (a
+    ranked match: by score first)."""
     hits: list[Hit] = []
     for register in registers:
         if query.register not in (None, register.origin, register.mirror):
@@ -94,7 +97,7 @@ def search(registers: list[Register], query: SearchQuery) -> list[Hit]:
         size = refresh(register)
         if size is None:
             continue
-        hits += [Hit(register, found.right, found.sort_key, size)
+        hits += [Hit(register, found.right, found.sort_key, size, found.score, found.how)
                  for found in register.index.search(query)]
-    hits.sort(key=lambda h: (h.sort_key, h.register.origin, h.right.record_id))
+    hits.sort(key=lambda h: (-h.score, h.sort_key, h.register.origin, h.right.record_id))
     return hits[: query.limit]

@@ -52,6 +52,7 @@ class IndexedRight:
     owners: tuple[str, ...]  # party ids
     owner_names: tuple[str, ...]
     classes: tuple[int, ...]
+    filing_date: str = ""  # YYYY-MM-DD ("" if the right has none)
 
 
 def indexed_right(record_id: str, right: Mapping[str, Any] | None,
@@ -66,7 +67,9 @@ def indexed_right(record_id: str, right: Mapping[str, Any] | None,
         name = party_details(record).get("name") if record is not None else None
         names.append(str(name) if name else party)
     classes = tuple(sorted({int(c) for c in right.get("classes", []) if isinstance(c, int)}))
+    filed = right.get("dates", {}).get("filing_date")
     return IndexedRight(record_id=record_id, office=str(right["office"]),
                         kind=str(right["kind"]), number=str(right["number"]),
                         status=str(right.get("state", "")), title=title_of(right),
-                        owners=owners, owner_names=tuple(names), classes=classes)
+                        owners=owners, owner_names=tuple(names), classes=classes,
+                        filing_date=filed if isinstance(filed, str) else "")

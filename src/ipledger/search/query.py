@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from ipledger.registry.lifecycle import ALL_STATES
 from ipledger.registry.profiles import RIGHT_KINDS
@@ -13,12 +14,18 @@ from ipledger.standards.errors import StandardsError
 from ipledger.standards.nice import validate_nice_class
 from ipledger.standards.st3 import validate_st3
 
-MATCHES = ("contains", "prefix", "exact")
+MATCHES = ("contains", "prefix", "exact", "similar", "fuzzy", "phonetic")
+# What each ranked match accepts (search/similarity.py); the others are plain filters.
+RANKED: dict[str, frozenset[str]] = {
+    "similar": frozenset({"exact", "contains", "fuzzy", "phonetic"}),
+    "fuzzy": frozenset({"exact", "fuzzy"}),
+    "phonetic": frozenset({"exact", "phonetic"}),
+}
 MAX_TEXT = 200
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
-PARAMS = ("q", "match", "owner", "class", "status", "office", "kind", "register", "limit",
-          "proofs")
+PARAMS = ("q", "match", "owner", "number", "class", "status", "office", "kind",
+          "filed_from", "filed_to", "register", "limit", "proofs")
 
 
 class SearchParamError(ValueError):
@@ -44,6 +51,15 @@ class SearchQuery:
     register: str | None = None  # an origin (or a mirror's name)
     limit: int = DEFAULT_LIMIT
     proofs: bool = False
+    number: str | None = None  # the right's number, exactly
+    filed_from: str | None = None  # filing date on or after (YYYY-MM-DD)
+    filed_to: str | None = None  # filing date on or before
+
+    @property
+    def ranked(self) -> bool:
+        """Whether results are ordered by similarity score (``match`` similar, fuzzy,
+        phonetic) rather than by title."""
+        return self.text is not None and self.match in RANKED
 
 
 def _text(params: Mapping[str, str], name: str) -> str | None:
@@ -62,6 +78,18 @@ def _integer(raw: str, name: str, lo: int, hi: int) -> int:
     if not re.fullmatch(r"[0-9]{1,6}", raw) or not lo <= int(raw) <= hi:
         raise SearchParamError(name, f"must be an integer {lo}..{hi}")
     return int(raw)
+
+
+def _date(params: Mapping[str, str], name: str) -> str | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        pass
+    raise SearchParamError(name, "must be a date YYYY-MM-DD")
 
 
 def parse_query(params: Mapping[str, str], repeated: set[str] | None = None) -> SearchQuery:
@@ -101,6 +129,13 @@ def parse_query(params: Mapping[str, str], repeated: set[str] | None = None) -> 
     proofs = params.get("proofs", "0")
     if proofs not in ("0", "1"):
         raise SearchParamError("proofs", "must be 0 or 1")
+    number = params.get("number")
+    if number is not None and not re.fullmatch(r"[A-Za-z0-9./-]{1,40}", number):
+        raise SearchParamError("number", "must be a right's number (letters, digits, . / -)")
+    filed_from, filed_to = _date(params, "filed_from"), _date(params, "filed_to")
+    if filed_from and filed_to and filed_from > filed_to:
+        raise SearchParamError("filed_to", "must not be before filed_from")
     return SearchQuery(text=_text(params, "q"), match=match, owner=_text(params, "owner"),
                        nice_class=nice_class, status=status, office=office, kind=kind,
-                       register=register, limit=limit, proofs=proofs == "1")
+                       register=register, limit=limit, proofs=proofs == "1", number=number,
+                       filed_from=filed_from, filed_to=filed_to)

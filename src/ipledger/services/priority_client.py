@@ -60,9 +60,11 @@ def _submit(node: str, key: SigningKey, entry_type: str, body: dict[str, Any]) -
 
 
 def deposit(node: str, path: Path, key: SigningKey, office: str, number: str,
-            applicants: Sequence[str], media_type: str | None = None) -> tuple[str, int]:
-    """Store ``path`` in the node's document store and deposit it; return the new access
-    code (shown nowhere else) and the deposit's entry index."""
+            applicants: Sequence[str], filing_date: str, media_type: str | None = None,
+            kind: str | None = None) -> tuple[str, int]:
+    """Store ``path`` in the node's document store and deposit it as the priority document
+    of application ``number`` filed on ``filing_date``; return the new access code (shown
+    nowhere else) and the deposit's entry index."""
     media = media_type or guess_media_type(path)
     if not media:
         raise PriorityClientError(f"cannot tell the media type of {path.name}: give "
@@ -73,7 +75,8 @@ def deposit(node: str, path: Path, key: SigningKey, office: str, number: str,
         raise PriorityClientError(str(exc)) from None
     code, salt = new_access_code()
     index = _submit(node, key, "priority.deposit", {
-        "office": office, "number": number, "sha256": sha256, "media_type": media,
+        "office": office, "number": number, "filing_date": filing_date,
+        **({"kind": kind} if kind else {}), "sha256": sha256, "media_type": media,
         "applicants": list(applicants), "salt": salt,
         "access_code_hash": access_code_hash(salt, code)})
     return code, index

@@ -16,7 +16,7 @@ class StateWrite:
     """A batch's effect on the register state, persisted atomically with its entries."""
 
     records: Mapping[str, bytes | None]  # record id -> canonical JSON; None deletes
-    nodes: Sequence[tuple[bytes, bytes]]  # content-addressed state-tree nodes to keep
+    nodes: Sequence[tuple[bytes, bytes]]  # state-tree nodes to keep: (reference, encoding)
     root: bytes  # the state root after the batch
 
 

@@ -47,7 +47,7 @@ from ipledger.ledger import Rejection
 from ipledger.registry.calendar import date_of_ms, format_iso_date, parse_iso_date
 from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
-from ipledger.registry.families.rights import profile_named
+from ipledger.registry.families.rights import PAYMENT_FIELDS, profile_named
 from ipledger.registry.lifecycle import (
     CANCELLED,
     EXPIRED,
@@ -112,7 +112,8 @@ def _iso_date(value: str, pointer: str) -> None:
 
 
 def _payment(value: dict[str, Any], pointer: str) -> None:
-    check_object(value, {"amount": Field(int), "currency": Field(str)}, pointer)
+    check_object(value, {"amount": Field(int), "currency": Field(str),
+                         "reference": PAYMENT_FIELDS["reference"]}, pointer)
     if value["amount"] < 0:
         raise Rejection("invalid-value", "amount must not be negative", f"{pointer}/amount")
 

@@ -11,7 +11,7 @@ from ipledger.registry.records import office_record, party_record, role_record
 from ipledger.registry.schema import Field, one_of, pattern, standard, text
 from ipledger.standards.st3 import validate_st3
 
-STAFF_ROLES = ("registrar", "examiner")
+STAFF_ROLES = ("registrar", "examiner", "customs")  # customs: authenticity.inspect
 _OFFICE = Field(str, check=standard(validate_st3))
 _PARTY = Field(str, check=pattern(r"P[0-9A-F]{20}", "a party id like P0123456789ABCDEF0123"))
 

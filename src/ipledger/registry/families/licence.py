@@ -66,7 +66,7 @@ from ipledger.registry.calendar import (
 )
 from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
-from ipledger.registry.families.rights import profile_named
+from ipledger.registry.families.rights import PAYMENT_FIELDS, profile_named
 from ipledger.registry.lifecycle import LIFE_STATUS
 from ipledger.registry.profiles import ISO_4217_MINOR_UNITS, RIGHT_KINDS, OfficeProfile
 from ipledger.registry.records import office_record, party_record, right_record
@@ -147,7 +147,8 @@ def _royalty(value: dict[str, Any], pointer: str) -> None:
 
 def _payment(value: dict[str, Any], pointer: str) -> None:
     check_object(value, {"amount": Field(int, check=_amount("amount")),
-                         "currency": Field(str, check=_currency)}, pointer)
+                         "currency": Field(str, check=_currency),
+                         "reference": PAYMENT_FIELDS["reference"]}, pointer)
 
 
 _RIGHT_ID = {

@@ -9,13 +9,20 @@ from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import did_of, key_record, party_id_for, party_record
 from ipledger.registry.schema import Field, one_of, pattern, standard, text
+from ipledger.standards.iso639 import validate_iso639_1
 from ipledger.standards.st3 import validate_st3_country
 
 _DETAILS = {
     "name": Field(str, check=text(300)),
     "country": Field(str, check=standard(validate_st3_country)),
     "address": Field(str, required=False, check=text(500)),
+    # Where and in which language the office writes to the party (web/back office mails).
+    "email": Field(str, required=False, check=pattern(
+        r"[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?",
+        "a mail address like name@example.org")),
+    "language": Field(str, required=False, check=standard(validate_iso639_1)),
 }
+_DETAIL_NAMES = tuple(_DETAILS)
 
 
 def register_party(ctx: EntryContext, body: dict[str, Any]) -> None:
@@ -26,7 +33,7 @@ def register_party(ctx: EntryContext, body: dict[str, Any]) -> None:
     ctx.put(party_record(party), {
         "party": party, "kind": body["kind"],
         "details": [{"from": ctx.time_ms, "index": ctx.index,
-                     **{k: body[k] for k in ("name", "country", "address") if k in body}}],
+                     **{k: body[k] for k in _DETAIL_NAMES if k in body}}],
         "keys": [did_of(ctx.actor)],
     })
     ctx.put(key_record(ctx.actor), {"party": party, "from": ctx.time_ms, "until": None})
@@ -34,7 +41,8 @@ def register_party(ctx: EntryContext, body: dict[str, Any]) -> None:
 
 def update_party(ctx: EntryContext, body: dict[str, Any]) -> None:
     if not body:
-        raise Rejection("missing-field", "name, country or address is required", "/body")
+        raise Rejection("missing-field", f"one of {', '.join(_DETAIL_NAMES)} is required",
+                        "/body")
     party = ctx.acting_party()
     record = ctx.party(party, "/actor")
     record["details"] = [*record["details"], {"from": ctx.time_ms, "index": ctx.index, **body}]
@@ -96,7 +104,8 @@ RULES = {
          "kind": "legal"}),
     "party.update": Rule(
         {k: Field(f.kind, required=False, check=f.check) for k, f in _DETAILS.items()},
-        update_party, "Record a change of name, country or address (history is kept).",
+        update_party, "Record a change of name, country, address, mail address or language "
+        "(history is kept).",
         {"name": "Aurora Brew AG"}),
     "party.rotate_key": Rule(
         {"new_key": Field(str, check=text(300))},

@@ -10,6 +10,7 @@ are attested by the competent official in the entry that relies on them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -20,6 +21,7 @@ from ipledger.ledger import Rejection
 from ipledger.registry.calendar import date_of_ms, format_iso_date, parse_iso_date
 from ipledger.registry.context import EntryContext
 from ipledger.registry.families.base import Rule
+from ipledger.registry.fee_quote import fee_lines
 from ipledger.registry.lifecycle import (
     ABSENT,
     GRANTED,
@@ -37,6 +39,9 @@ from ipledger.registry.lifecycle import (
     machine_for,
     maintenance_schedule,
 )
+from ipledger.registry.priority_claims import CLAIM_EXAMPLE as PRIORITY_CLAIM_EXAMPLE
+from ipledger.registry.priority_claims import CLAIMS as PRIORITY_CLAIMS
+from ipledger.registry.priority_claims import check_claim
 from ipledger.registry.profiles import RIGHT_KINDS, OfficeProfile, RightRules, load_profile
 from ipledger.registry.records import (
     document_ref_record,
@@ -89,9 +94,26 @@ def _classes(value: list[Any], pointer: str) -> None:
 
 
 def _payment(value: dict[str, Any], pointer: str) -> None:
-    check_object(value, {"amount": Field(int), "currency": Field(str)}, pointer)
+    check_object(value, PAYMENT_FIELDS, pointer)
     if value["amount"] < 0:
         raise Rejection("invalid-value", "amount must not be negative", f"{pointer}/amount")
+
+
+#: A payment in an entry: the exact amount due and, optionally, the payment service's
+#: receipt reference (services/payments.py), kept in the right's history for reconciliation.
+PAYMENT_FIELDS = {
+    "amount": Field(int), "currency": Field(str),
+    "reference": Field(str, required=False, check=pattern(
+        r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}", "a payment reference (1-64 of A-Z a-z 0-9 . _ : -)")),
+}
+
+
+def _paid(body: dict[str, Any], amount: int) -> dict[str, Any]:
+    """What a right's history records of a payment."""
+    if not amount:
+        return {}
+    reference = body["payment"].get("reference")
+    return {"paid": amount, **({"payment_reference": reference} if reference else {})}
 
 
 def _attest(value: list[Any], pointer: str) -> None:
@@ -136,19 +158,8 @@ def right_dates(right: dict[str, Any]) -> RightDates:
 
 
 def _fee_amount(rules: RightRules, fee: str, right: dict[str, Any], dates: RightDates) -> int:
-    fees = rules.fees
-    classes = len(right.get("classes", [])) or 1
-    if fee == "filing":
-        return (fees.filing or 0) + fees.extra_class_fees(classes)
-    if fee == "renewal":
-        return fees.renewal_fee(dates.renewals + 1) + fees.extra_class_fees(classes, renewal=True)
-    if fee == "renewal_surcharge":
-        return fees.renewal_surcharge_for(fees.renewal_fee(dates.renewals + 1))
-    if fee == "maintenance":
-        number = len(dates.maintenance_paid)
-        return fees.maintenance[min(number, len(fees.maintenance) - 1)] if fees.maintenance else 0
-    value = getattr(fees, fee, None)
-    return value if isinstance(value, int) else 0
+    lines = fee_lines(rules, fee, len(right.get("classes", [])), dates)
+    return sum(line.amount for line in lines)
 
 
 def _check_payment(ctx: EntryContext, body: dict[str, Any], profile: OfficeProfile,
@@ -168,16 +179,19 @@ def _check_payment(ctx: EntryContext, body: dict[str, Any], profile: OfficeProfi
 # -- preconditions ------------------------------------------------------------------
 
 
-def _check_preconditions(ctx: EntryContext, body: dict[str, Any], rules: RightRules,
-                         transition: Transition, right: dict[str, Any],
-                         dates: RightDates) -> None:
-    today = date_of_ms(ctx.time_ms)
+def check_preconditions(time_ms: int, body: dict[str, Any], rules: RightRules,
+                        transition: Transition, right: dict[str, Any],
+                        dates: RightDates) -> None:
+    """The transition's named preconditions (other than fees) at ledger time ``time_ms``."""
+    today = date_of_ms(time_ms)
     attested = set(body.get("attest", []))
     expiry = current_expiry(rules, dates)
     for pre in transition.preconditions:
         if pre.startswith("fee_paid:"):
             continue
-        if pre in ATTESTABLE:
+        if pre == "examination_passed" and right.get("examination", {}).get("accepted"):
+            ok = True  # recorded by the examiner's "accept" entry
+        elif pre in ATTESTABLE:
             ok = pre in attested
         elif pre == "within_opposition_period":
             ends = _opposition_end(rules, dates)
@@ -291,6 +305,12 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
         "dates": {"filing_date": today, "renewals": 0, "maintenance_paid": []},
         "history": [],
     }
+    claims: list[dict[str, Any]] = []
+    for i, claim in enumerate(body.get("priority_claims", [])):
+        claims.append(check_claim(ctx, kind, date_of_ms(ctx.time_ms), claim, claims,
+                                  f"/body/priority_claims/{i}"))
+    if claims:
+        right["priority_claims"] = [{**c, "index": ctx.index, "by": party} for c in claims]
     paid = _check_payment(ctx, body, profile, rules, transition, right, right_dates(right))
     counter_id = f"counter/{office}/{kind}"
     seq = (ctx.get(counter_id) or {"next": 1})["next"]
@@ -303,7 +323,7 @@ def file_right(ctx: EntryContext, body: dict[str, Any]) -> None:
             break
     ctx.put(counter_id, {"next": seq})
     right["number"] = number
-    _event(right, "file", transition.to_state, ctx, party, **({"paid": paid} if paid else {}))
+    _event(right, "file", transition.to_state, ctx, party, **_paid(body, paid))
     _schedule(ctx, right, profile)
     ctx.put(right_record(office, kind, number), right)
 
@@ -325,7 +345,6 @@ def _party_to_the_file(ctx: EntryContext, right: dict[str, Any], body: dict[str,
 
 
 def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
-    kind = body["kind"]
     record_id, right = the_right(ctx, body)
     party = _party_to_the_file(ctx, right, body, "disclose a filing")
     if "data" in right:
@@ -334,26 +353,28 @@ def disclose_right(ctx: EntryContext, body: dict[str, Any]) -> None:
     if content_commitment(body["salt"], body["data"]) != right["commitment"]:
         raise Rejection("commitment-mismatch", "SHA-256(salt || JCS(data)) is not the "
                         "commitment made at filing", "/body/data", status=422)
-    if kind == "trademark":
-        _check_trademark_data(ctx, right, body["data"])
-    else:
-        check_right_data(kind, body["data"], "/body/data")
+    check_content(right, body["data"], lambda p: ctx.get(party_record(p)))
     right["data"] = body["data"]
     _event(right, "disclose", right["state"], ctx, party)
     ctx.put(record_id, right)
 
 
-def _check_trademark_data(ctx: EntryContext, right: dict[str, Any],
-                          data: dict[str, Any]) -> None:
-    """Disclosed trademark content must make a valid ST.96 record."""
+def check_content(right: dict[str, Any], data: dict[str, Any],
+                  party_of: Callable[[str], dict[str, Any] | None],
+                  pointer: str = "/body/data") -> None:
+    """The register's rules for a right's disclosed content: a trademark's must make a
+    valid ST.96 record, other kinds' follow ``right_data``. Rejection names the field."""
+    if right["kind"] != "trademark":
+        check_right_data(right["kind"], data, pointer)
+        return
     for key in data:
         if key not in TRADEMARK_DATA_KEYS:
             raise Rejection("unknown-field", f"a trademark discloses only "
-                            f"{', '.join(TRADEMARK_DATA_KEYS)}", f"/body/data/{key}")
+                            f"{', '.join(TRADEMARK_DATA_KEYS)}", f"{pointer}/{key}")
     try:
-        trademark_record(right, lambda p: ctx.get(party_record(p)), data)
+        trademark_record(right, party_of, data)
     except StandardsError as exc:
-        raise Rejection(exc.rule, exc.detail, "/body/data" + exc.pointer, status=422) from None
+        raise Rejection(exc.rule, exc.detail, pointer + exc.pointer, status=422) from None
 
 
 def add_document(ctx: EntryContext, body: dict[str, Any]) -> None:
@@ -384,12 +405,17 @@ def act_on_right(ctx: EntryContext, body: dict[str, Any]) -> None:
         raise Rejection("precondition-failed", f"{transition.action} makes the right public: "
                         "disclose its content first (right.disclose)", "/body/action", status=409)
     dates = right_dates(right)
-    _check_preconditions(ctx, body, rules, transition, right, dates)
+    check_preconditions(ctx.time_ms, body, rules, transition, right, dates)
     paid = _check_payment(ctx, body, profile, rules, transition, right, dates)
     _apply_effects(ctx, right, transition, dates, rules)
-    _event(right, transition.action, transition.to_state, ctx, party,
-           **({"paid": paid} if paid else {}),
-           **({"attested": sorted(body["attest"])} if body.get("attest") else {}))
+    if transition.action == "accept":
+        if right.get("examination", {}).get("accepted"):
+            raise Rejection("already-exists", "the examination already accepted this "
+                            "application", "/body/action", status=409)
+        right["examination"] = {"accepted": True, "index": ctx.index, "by": party}
+    _event(right, transition.action, transition.to_state, ctx, party, **_paid(body, paid),
+           **({"attested": sorted(body["attest"])} if body.get("attest") else {}),
+           **({"note": body["note"]} if body.get("note") else {}))
     _end_licences_if_ceased(ctx, right)
     _schedule(ctx, right, profile)
     ctx.put(record_id, right)
@@ -508,11 +534,14 @@ RULES = {
         "classes": Field(list, required=False, check=_classes),
         "commitment": Field(str, check=_HEX64),
         "payment": Field(dict, required=False, check=_payment),
+        "priority_claims": PRIORITY_CLAIMS,
     }, file_right, "File an application (content committed, not disclosed); the office "
-       "profile assigns its number.", {
+       "profile assigns its number. Priority claims (Paris Convention Art. 4) are checked "
+       "at ledger time, with a referenced priority deposit's SHA-256.", {
         "office": "EM", "kind": "trademark", "applicants": ["P4A1F2C3D4E5F60718293"],
         "classes": [30, 32], "commitment": "9f2c" * 16,
-        "payment": {"amount": 90000, "currency": "EUR"}}),
+        "payment": {"amount": 90000, "currency": "EUR"},
+        "priority_claims": [PRIORITY_CLAIM_EXAMPLE]}),
     "right.disclose": Rule({
         **_RIGHT_ID, "data": Field(dict), "salt": Field(str, check=_SALT),
     }, disclose_right, "Disclose a filing's content: it must match the filing's commitment.", {
@@ -538,8 +567,10 @@ RULES = {
         **_RIGHT_ID, "action": Field(str, check=pattern(r"[a-z_]{1,40}", "an action name")),
         "payment": Field(dict, required=False, check=_payment),
         "attest": Field(list, required=False, check=_attest),
-        "note": Field(str, required=False),
-    }, act_on_right, "Take a lifecycle action (examine, publish, register, renew, ...).", {
+        "note": Field(str, required=False, check=text(2000)),
+    }, act_on_right, "Take a lifecycle action (examine, accept, publish, register, renew, "
+       "...); ``note`` gives the reasons or grounds of a decision and is kept in the right's "
+       "history.", {
         "office": "EM", "kind": "trademark", "number": "000000001", "action": "renew",
         "payment": {"amount": 90000, "currency": "EUR"}}),
 }

@@ -20,7 +20,9 @@ Mapping (record -> ``pat:BibliographicData``, element order as in the XSD)::
     grant_number            PatentGrantIdentification/PatentNumber (+ IPOfficeCode)
     registration_date       PatentGrantIdentification/GrantDate (needs grant_number)
     data.PriorityBag[i]     PriorityClaimBag/PriorityClaim[@sequenceNumber=i+1]:
-                            IPOfficeCode, ApplicationNumber/ApplicationNumberText, FilingDate
+                            IPOfficeCode, ApplicationNumber/ApplicationNumberText, FilingDate,
+                            OnlineAvailablePriorityDocumentIndicator (optional: the digital
+                            library holding the document, {libraryIdentifier, officeCode})
     data.IPCRClassificationBag[i]
                             PatentClassificationBag/IPCRClassificationBag/
                             IPCRClassification[@sequenceNumber=i+1]/PatentClassificationText
@@ -153,6 +155,8 @@ _DATA_KEYS: Final = {
 }
 _PRIORITY_KEYS: Final = ("PriorityCountryCode", "ApplicationNumberText",
                          "PriorityApplicationFilingDate")  # fmt: skip
+_ONLINE: Final = "OnlineAvailablePriorityDocumentIndicator"
+_LIBRARY_KEYS: Final = ("libraryIdentifier", "officeCode")
 _UNMAPPABLE_PARTY_KEYS: Final = ("LegalEntityName", "IncorporationState", "CommentText")
 _ADDRESS_PARTS: Final = ("CityName", "GeographicRegionName", "CountryCode", "PostalCode")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -279,7 +283,7 @@ def _check(record: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], list[Mapp
         for i, pr in enumerate(_list(data["PriorityBag"], "/data/PriorityBag")):
             ptr = f"/data/PriorityBag/{i}"
             pr = _mapping(pr, ptr)
-            _unknown(pr, frozenset(_PRIORITY_KEYS), ptr, "a priority claim")
+            _unknown(pr, frozenset((*_PRIORITY_KEYS, _ONLINE)), ptr, "a priority claim")
             for key in _PRIORITY_KEYS:
                 if key not in pr:
                     raise StandardsError("required", f"a priority claim requires {key!r}",
@@ -287,6 +291,11 @@ def _check(record: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], list[Mapp
             validate_st3(pr["PriorityCountryCode"], f"{ptr}/PriorityCountryCode")
             _text(pr["ApplicationNumberText"], f"{ptr}/ApplicationNumberText")
             _date(pr["PriorityApplicationFilingDate"], f"{ptr}/PriorityApplicationFilingDate")
+            if _ONLINE in pr:
+                library = _mapping(pr[_ONLINE], f"{ptr}/{_ONLINE}")
+                _unknown(library, frozenset(_LIBRARY_KEYS), f"{ptr}/{_ONLINE}", "a library")
+                _text(library.get("libraryIdentifier"), f"{ptr}/{_ONLINE}/libraryIdentifier")
+                validate_st3(library.get("officeCode"), f"{ptr}/{_ONLINE}/officeCode")
     return office, data, _check_parties(record["applicants"])
 
 
@@ -336,6 +345,9 @@ def patent_to_st96_element(record: Mapping[str, Any]) -> etree._Element:
             number = _sub(claim, _c("ApplicationNumber"))
             _sub(number, _c("ApplicationNumberText"), pr["ApplicationNumberText"])
             _sub(claim, _p("FilingDate"), pr["PriorityApplicationFilingDate"])
+            if _ONLINE in pr:
+                online = _sub(claim, _p(_ONLINE), "true", officeCode=pr[_ONLINE]["officeCode"])
+                online.set(_p("libraryIdentifier"), pr[_ONLINE]["libraryIdentifier"])
     if "IPCRClassificationBag" in data:
         ipcr = _sub(_sub(bib, _p("PatentClassificationBag")), _p("IPCRClassificationBag"))
         for i, symbol in enumerate(data["IPCRClassificationBag"], 1):
@@ -542,13 +554,17 @@ def patent_from_st96_xml(data: bytes) -> dict[str, Any]:
         body["ClaimTotalQuantity"] = int(count)
     priorities = []
     for el in _seq_sorted(_kids(_kid(bib, "PriorityClaimBag"), "PriorityClaim")):
-        priorities.append(
-            {
-                "PriorityCountryCode": _need(el, "IPOfficeCode"),
-                "ApplicationNumberText": _need(el, "ApplicationNumber", "ApplicationNumberText"),
-                "PriorityApplicationFilingDate": _date_of(el, "FilingDate"),
-            }
-        )
+        priority: dict[str, Any] = {
+            "PriorityCountryCode": _need(el, "IPOfficeCode"),
+            "ApplicationNumberText": _need(el, "ApplicationNumber", "ApplicationNumberText"),
+            "PriorityApplicationFilingDate": _date_of(el, "FilingDate"),
+        }
+        online = _kid(el, _ONLINE)
+        if online is not None and online.get(_p("libraryIdentifier")) \
+                and online.get(_c("officeCode")):
+            priority[_ONLINE] = {"libraryIdentifier": online.get(_p("libraryIdentifier")),
+                                 "officeCode": online.get(_c("officeCode"))}
+        priorities.append(priority)
     if priorities:
         body["PriorityBag"] = priorities
     record["data"] = body
