@@ -14,6 +14,7 @@ from ipledger.node import init_node
 from tests.conftest import ROOT, T0, FakeClock
 from tests.http_server import serving
 from tests.registry.conftest import ORIGIN, Node
+from tests.registry.test_rights_lifecycle import Office, ms
 from tests.web.sample_register import SampleRegister
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -71,3 +72,13 @@ def screenshot() -> Callable[[object, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    """An EUIPO-like office on a fresh node whose ledger clock reads 2026-09-21."""
+    init_node(tmp_path / "node", ORIGIN)
+    node = Node(tmp_path / "node", FakeClock(T0))
+    node.clock.now_ms = ms("2026-09-21")
+    yield Office(node)
+    node.close()

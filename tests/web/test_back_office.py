@@ -21,24 +21,13 @@ from ipledger.api.app import create_app
 from ipledger.config import NotificationsConfig
 from ipledger.identity import SigningKey, did_key_url
 from ipledger.identity.challenge import sign_challenge
-from ipledger.node import init_node
 from ipledger.services.queue_index import QueueIndex
 from ipledger.services.work_queues import QueuePage, WorkQueues
 from ipledger.web.i18n import catalogues
 from ipledger.web.notifications import Notifier, _transient
-from tests.conftest import T0, FakeClock
-from tests.registry.conftest import ORIGIN, Node
-from tests.registry.test_rights_lifecycle import Office, file_trademark, ms
+from tests.registry.conftest import Node
+from tests.registry.test_rights_lifecycle import Office, file_trademark
 from tests.web.smtp_sink import SmtpSink
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    init_node(tmp_path / "node", ORIGIN)
-    node = Node(tmp_path / "node", FakeClock(T0))
-    node.clock.now_ms = ms("2026-09-21")
-    yield Office(node)
-    node.close()
 
 
 def queues(node: Node) -> WorkQueues:

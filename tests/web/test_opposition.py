@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,23 +14,12 @@ from starlette.testclient import TestClient
 
 from ipledger.api.app import create_app
 from ipledger.identity import SigningKey, did_key_url
-from ipledger.node import init_node
 from ipledger.registry.records import party_id_for
 from ipledger.services.payments import TestGateway
-from tests.conftest import T0, FakeClock
-from tests.registry.conftest import ORIGIN, Node
-from tests.registry.test_rights_lifecycle import Office, file_trademark, ms
+from tests.registry.test_rights_lifecycle import Office, file_trademark
 
 APPROVED, DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
 
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    init_node(tmp_path / "node", ORIGIN)
-    node = Node(tmp_path / "node", FakeClock(T0))
-    node.clock.now_ms = ms("2026-09-21")
-    yield Office(node)
-    node.close()
 
 
 @pytest.fixture
