@@ -27,10 +27,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ipledger.api.bodies import read_body
+from ipledger.api.bodies import entry_of_type, read_body
 from ipledger.api.documents import IMMUTABLE, document_store
 from ipledger.api.problems import problem_responses
-from ipledger.codec import JsonError, parse_json
+from ipledger.codec import parse_json
 from ipledger.documents import DocumentStore, FilesystemDocumentStore, is_sha256_hex
 from ipledger.identity import SigningKey
 from ipledger.ledger import MAX_SUBMITTED_BYTES, Ledger, Rejection, make_envelope
@@ -206,13 +206,7 @@ async def get_verify(request: Request) -> Response:
 
 
 def _batch_body(raw: bytes) -> dict[str, Any]:
-    try:
-        envelope = parse_json(raw)
-    except JsonError as exc:
-        raise Rejection(exc.rule, exc.detail, exc.pointer) from None
-    if not isinstance(envelope, dict) or envelope.get("type") != "authenticity.batch":
-        raise Rejection("invalid-value", "the body must be a signed authenticity.batch entry",
-                        "/type")
+    envelope = entry_of_type(raw, "authenticity.batch")
     return check_object(envelope.get("body"), RULES["authenticity.batch"].schema, "/body")
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 
+from ipledger.codec import JsonError, parse_json
 from ipledger.ledger import Rejection
 
 
@@ -43,3 +46,16 @@ def int_param(request: Request, name: str, default: int | None = None) -> int:
             "bad-parameter", f"'{name}' must be a non-negative decimal integer", f"/{name}"
         )
     return int(raw)
+
+
+def entry_of_type(raw: bytes, entry_type: str) -> dict[str, Any]:
+    """``raw`` parsed as an entry envelope of ``entry_type`` (a route that takes one kind of
+    signed entry), or a Rejection naming what is wrong; signatures are the ledger's to check."""
+    try:
+        envelope = parse_json(raw)
+    except JsonError as exc:
+        raise Rejection(exc.rule, exc.detail, exc.pointer) from None
+    if not isinstance(envelope, dict) or envelope.get("type") != entry_type:
+        raise Rejection("invalid-value", f"the body must be a signed {entry_type} entry",
+                        "/type")
+    return envelope

@@ -29,11 +29,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ipledger.api.bodies import read_body
+from ipledger.api.bodies import entry_of_type, read_body
 from ipledger.api.documents import document_store
 from ipledger.api.hardening import AccessControl
 from ipledger.api.problems import problem_responses
-from ipledger.codec import JsonError, parse_json
+from ipledger.codec import parse_json
 from ipledger.identity import SigningKey
 from ipledger.ledger import MAX_SUBMITTED_BYTES, Ledger, Rejection, make_envelope
 from ipledger.registry.families.priority import MAX_FAILED, access_code_hash, public_status
@@ -56,14 +56,7 @@ async def get_status(request: Request) -> Response:
 
 def _access_envelope(request: Request, raw: bytes) -> None:
     """The body must be a ``priority.access`` entry for the deposit the path names."""
-    try:
-        envelope = parse_json(raw)
-    except JsonError as exc:
-        raise Rejection(exc.rule, exc.detail, exc.pointer) from None
-    if not isinstance(envelope, dict) or envelope.get("type") != "priority.access":
-        raise Rejection("invalid-value", "the body must be a signed priority.access entry",
-                        "/type")
-    body = envelope.get("body")
+    body = entry_of_type(raw, "priority.access").get("body")
     path = (request.path_params["office"], request.path_params["number"])
     if not isinstance(body, dict) or (body.get("office"), body.get("number")) != path:
         raise Rejection("invalid-value", "the entry must name the deposit of the path "

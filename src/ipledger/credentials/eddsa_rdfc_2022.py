@@ -19,6 +19,7 @@ from ipledger.codec import EncodingError, base58btc_decode, base58btc_encode
 from ipledger.credentials.loader import ContextError, OfflineLoader
 from ipledger.credentials.rdfc import CanonicalizationError, canonical_nquads
 from ipledger.identity import SigningKey, verify_signature
+from ipledger.ledger.errors import VerificationError
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -27,13 +28,8 @@ PURPOSE = "assertionMethod"
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 
 
-class ProofError(ValueError):
+class ProofError(VerificationError):
     """A proof could not be created or did not verify; ``step`` names the check."""
-
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
 
 
 @dataclass(frozen=True)

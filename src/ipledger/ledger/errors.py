@@ -66,6 +66,16 @@ PROBLEM_TITLES: dict[str, tuple[str, int]] = {
 }
 
 
+class VerificationError(ValueError):
+    """Offline verification of a proof failed; ``step`` names the check, ``detail`` why.
+    Receipts, extracts, certificates, credentials ... each subclass it."""
+
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"{step}: {detail}")
+        self.step = step
+        self.detail = detail
+
+
 class Rejection(Exception):  # noqa: N818 - a rejection is an outcome, not a bug
     """An input the ledger refuses, naming the field (JSON Pointer) and the rule."""
 

@@ -8,20 +8,15 @@ from typing import Any
 
 from ipledger.codec import EncodingError, b64_decode, b64_encode, canonicalize
 from ipledger.identity import NoteError, NoteVerifier, open_note
-from ipledger.ledger.errors import Rejection
+from ipledger.ledger.errors import Rejection, VerificationError
 from ipledger.ledger.validation import verify_entry_signatures
 from ipledger.log import Checkpoint, CheckpointError, ProofError, leaf_hash, verify_inclusion
 
 RECEIPT_FORMAT = "ipledger-receipt/1"
 
 
-class ReceiptError(ValueError):
+class ReceiptError(VerificationError):
     """A receipt failed verification; ``step`` names the check that failed."""
-
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
 
 
 @dataclass(frozen=True)

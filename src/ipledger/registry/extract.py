@@ -17,6 +17,7 @@ from ipledger.codec import canonicalize, parse_json
 from ipledger.identity import NoteError, NoteVerifier, open_note
 from ipledger.ledger import Ledger, ReceiptError, verify_receipt
 from ipledger.ledger.checkpoints import checkpoint_state_root
+from ipledger.ledger.errors import VerificationError
 from ipledger.log import Checkpoint, CheckpointError
 from ipledger.registry.records import lookup_key, priority_record
 from ipledger.registry.smt import (
@@ -33,13 +34,8 @@ EXTRACT_FORMAT = "ipledger-extract/1"
 MAX_HISTORY = 200
 
 
-class ExtractError(ValueError):
+class ExtractError(VerificationError):
     """An extract failed verification; ``step`` names the check."""
-
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
 
 
 class _RootNodes:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ipledger.identity import NoteVerifier
+from ipledger.ledger.errors import VerificationError
 from ipledger.registry.access import is_published
 from ipledger.registry.extract import ExtractError, verify_extract
 from ipledger.registry.families.authenticity import (
@@ -137,13 +138,8 @@ def in_territory(country: str, territory: Sequence[str]) -> bool:
     return any(country == code or country in right_territory(code) for code in territory)
 
 
-class ProofError(ValueError):
+class ProofError(VerificationError):
     """An offline proof of genuineness failed; ``step`` names the check."""
-
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
 
 
 def check_offline(label: Label, extract: Mapping[str, Any], commitments: bytes,

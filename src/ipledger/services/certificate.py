@@ -27,6 +27,7 @@ from urllib.parse import quote
 from ipledger.codec import canonicalize, parse_json
 from ipledger.identity import NoteVerifier
 from ipledger.ledger import Ledger, ReceiptError, parse_rfc3339_ms, verify_receipt
+from ipledger.ledger.errors import VerificationError
 from ipledger.log import Checkpoint
 from ipledger.pdf import (
     A4,
@@ -50,13 +51,8 @@ LAST_ENTRY_FILE = "checkpoint-entry-receipt.json"
 _PARTY_FILE = re.compile(r"party-([!-~]+)-extract\.json")
 
 
-class CertificateError(ValueError):
+class CertificateError(VerificationError):
     """A certificate failed verification; ``step`` names the check."""
-
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from ipledger.identity import NoteError, NoteVerifier, open_note
 from ipledger.ledger import ReceiptError, parse_rfc3339_ms, verify_receipt
+from ipledger.ledger.errors import VerificationError
 from ipledger.log import Checkpoint
 from ipledger.registry.extract import ExtractError, verify_extract
 from ipledger.registry.families.licence import licence_record
@@ -34,13 +35,8 @@ from ipledger.services.certificate import extract_path
 Fetch = Callable[[str], Mapping[str, Any]]  # an API path -> its JSON document
 
 
-class GazetteCheckError(ValueError):
+class GazetteCheckError(VerificationError):
     """A check failed; ``step`` names it."""
-
-    def __init__(self, step: str, detail: str) -> None:
-        super().__init__(f"{step}: {detail}")
-        self.step = step
-        self.detail = detail
 
 
 @dataclass(frozen=True)
