@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,7 +81,7 @@ class CounterRules:
     def __init__(self, store: SQLiteStore) -> None:
         self.store = store
         self.records: dict[str, bytes] = {}
-        self.applied = 0
+        self.stored = 0
 
     def handles(self, entry_type: str) -> bool:
         return entry_type.startswith("counter.")
@@ -88,9 +89,18 @@ class CounterRules:
     def begin(self, time_ms: int) -> CounterBatch:
         return CounterBatch(self, time_ms)
 
-    def committed(self, write: StateWrite) -> None:
+    def applied(self, write: StateWrite) -> None:
         self.records.update({k: v for k, v in write.records.items() if v is not None})
-        self.applied += 1
+
+    def durable(self, write: StateWrite) -> None:
+        self.stored += 1
+
+    def reset(self) -> None:
+        self.records = {}
+        for record_id in self.store.record_ids(""):
+            raw = self.store.read_record(record_id)
+            assert raw is not None
+            self.records[record_id] = raw
 
     def root(self) -> bytes:
         return commitment(self.records)
@@ -155,7 +165,7 @@ def test_storage_failure_leaves_rules_state_untouched(counter_ledger, stamper,
                                                       monkeypatch) -> None:
     ledger, rules, store = counter_ledger
     ledger.submit(add(stamper, "d", 5, 1)).result(5)
-    before = rules.root()
+    before = store.state_root_at(1)
 
     def broken(batch) -> None:
         raise StorageError("injected")
@@ -163,10 +173,51 @@ def test_storage_failure_leaves_rules_state_untouched(counter_ledger, stamper,
     monkeypatch.setattr(store, "append", broken)
     with pytest.raises(Rejection):
         ledger.submit(add(stamper, "d", 5, 2)).result(5)
-    assert rules.root() == before
+    assert (store.tree_size(), store.state_root_at(1)) == (1, before)
     monkeypatch.undo()
+    # The refused batch's +5 is forgotten: the next entry is judged on the stored state.
     ledger.submit(add(stamper, "d", 5, 2)).result(5)
     assert parse_json(store.read_record("counter:d")) == {"total": 10}
+    assert rules.root() == store.state_root_at(2)
+
+
+def test_a_batch_built_on_one_that_fails_to_store_is_judged_again(
+        counter_ledger, stamper, monkeypatch) -> None:
+    """Batch N+1 is applied while N is written. When N fails, N+1 must not be refused for
+    what N did (a total over the limit) nor stored on top of it: it is applied again."""
+    ledger, rules, store = counter_ledger
+    real_append, real_apply = store.append, CounterBatch.apply
+    writing, judged_on_n = threading.Event(), threading.Event()
+    totals_seen: list[int] = []  # the total each attempt at the +80 entry started from
+
+    def apply(batch: CounterBatch, entry: Mapping[str, Any], index: int) -> list[bytes]:
+        if entry["body"].get("amount") == 80:
+            totals_seen.append(batch._total("e"))
+            try:
+                return real_apply(batch, entry, index)
+            finally:
+                judged_on_n.set()
+        return real_apply(batch, entry, index)
+
+    def append_failing_once(batch) -> None:
+        if batch.first_index == 0 and not judged_on_n.is_set():
+            writing.set()
+            assert judged_on_n.wait(10), "batch N+1 was never applied on top of N"
+            raise StorageError("injected after N+1 was applied on N")
+        real_append(batch)
+
+    monkeypatch.setattr(CounterBatch, "apply", apply)
+    monkeypatch.setattr(store, "append", append_failing_once)
+    first = ledger.submit(add(stamper, "e", 30, 1))
+    assert writing.wait(10)  # N is with the writer
+    second = ledger.submit(add(stamper, "e", 80, 2))  # over the limit on top of N's 30
+    with pytest.raises(Rejection) as info:
+        first.result(10)
+    assert info.value.rule == "unavailable"
+    assert second.result(10).index == 0  # judged again on the stored state
+    assert totals_seen == [30, 0]
+    assert parse_json(store.read_record("counter:e")) == {"total": 80}
+    assert store.tree_size() == 1 and rules.root() == store.state_root_at(1)
 
 
 def test_replay_reproduces_every_state_root(counter_ledger, stamper, clock) -> None:

@@ -120,7 +120,8 @@ def replay(
                 shadow.append(AppendBatch(first_index=0, entries=[], tiles={}, root_hash=b"",
                                           state=write))
             if write is not None:
-                rules.committed(write)
+                rules.applied(write)
+                rules.durable(write)
             batch = None
             if size in boundaries:
                 report.roots_compared += 1

@@ -1,7 +1,8 @@
 """The sequencer: orders validated entries, assigns index and ledger time, group-commits.
 
-One thread owns the tree's right edge. Each batch is one storage transaction (one
-fsync); a submitter's future resolves only after that commit returned.
+One thread owns the tree's right edge and applies the rules; a writer thread stores the
+batch it prepared last while it prepares the next. Each batch is one storage transaction
+(one fsync); a submitter's future resolves only after that commit returned.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from ipledger.codec import canonicalize, parse_json
 from ipledger.ledger.envelope import MAX_ENTRY_BYTES
@@ -87,8 +88,26 @@ class OrderedBatch:
     meta: dict[str, str]
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """A batch ordered and applied, waiting to be written (or with nothing to write)."""
+
+    started: float
+    time_ms: int
+    meta: dict[str, str]
+    append: AppendBatch | None = None
+    accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]] = field(default_factory=list)
+    automatic: list[str] = field(default_factory=list)  # types of the system entries added
+    rejected: list[tuple[Future[Sequenced], Rejection]] = field(default_factory=list)
+
+
 class Sequencer(ConditionWorker):
-    """Orders entries into the log; call :meth:`enqueue` from any thread."""
+    """Orders entries into the log; call :meth:`enqueue` from any thread.
+
+    Two stages: this thread orders and applies batch N+1 while a writer thread makes
+    batch N durable. N+1 is built on N's state; if N fails to store, N+1 is prepared
+    again on the durable state before anything of it is written or answered.
+    """
 
     def __init__(
         self,
@@ -121,6 +140,13 @@ class Sequencer(ConditionWorker):
         self._ordered: deque[OrderedBatch] = deque()
         self.batches = 0
         self.last_meta: dict[str, str] = {}  # the meta of the newest committed batch
+        # The prepared right edge: ahead of the durable one while a batch is being written.
+        self._next_index = self.tree_size
+        self._next_time_ms = self.last_time_ms
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sequencer-writer")
+        self._in_flight: Future[bool] | None = None
+        self._write_failed = False  # the batch in flight failed to store
+        self._unstored_nonces: set[bytes] = set()  # of the batch being written
         super().__init__("sequencer")
 
     def queue_depth(self) -> int:
@@ -146,9 +172,13 @@ class Sequencer(ConditionWorker):
             self._cond.notify()
 
     def _take_batch(self) -> OrderedBatch | list[Pending] | None:
+        """The next batch; an empty one when a write failed (to reset without waiting)."""
         with self._cond:
-            while not self._queue and not self._ordered and not self._stopping:
+            while (not self._queue and not self._ordered and not self._stopping
+                   and not self._write_failed):
                 self._cond.wait()
+            if self._write_failed:
+                return []
             if self._ordered:
                 return self._ordered.popleft()
             if not self._queue:
@@ -157,74 +187,128 @@ class Sequencer(ConditionWorker):
             return [self._queue.popleft() for _ in range(n)]
 
     def _run(self) -> None:
-        while (taken := self._take_batch()) is not None:
-            batch = taken.items if isinstance(taken, OrderedBatch) else taken
-            try:
-                if isinstance(taken, OrderedBatch):
-                    self._commit(batch, max(taken.time_ms, self.last_time_ms), taken.meta)
-                else:
-                    self._commit(batch, max(self._clock_ms(), self.last_time_ms))
-            except Exception as exc:  # a bug must not wedge every waiting submitter
-                log.exception("sequencer batch failed")
-                for _, fut in batch:
-                    if not fut.done():
-                        self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
+        try:
+            while (taken := self._take_batch()) is not None:
+                items = taken.items if isinstance(taken, OrderedBatch) else taken
+                meta = taken.meta if isinstance(taken, OrderedBatch) else {}
+                try:
+                    self._sequence(taken, items, meta)
+                except Exception as exc:  # a bug must not wedge every waiting submitter
+                    log.exception("sequencer batch failed")
+                    self._settle_in_flight()
+                    self._reset_to_durable()
+                    for _, fut in items:
+                        if not fut.done():
+                            self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
+        finally:
+            self._settle_in_flight()
+            self._writer.shutdown()
+
+    def _sequence(self, taken: OrderedBatch | list[Pending], items: list[Pending],
+                  meta: dict[str, str]) -> None:
+        """Prepare a batch while the previous one is being written, then hand it over."""
+        if not items:
+            if not self._settle_in_flight():
+                self._reset_to_durable()
+            return
+        prepared = self._prepare(items, self._batch_time(taken), meta)
+        if not self._settle_in_flight():
+            # It was prepared on a batch that never became durable: do it again on what is.
+            self._reset_to_durable()
+            prepared = self._prepare(items, self._batch_time(taken), meta)
+        # Only now is the state this batch was judged on durable: its refusals are final.
+        for fut, rejection in prepared.rejected:
+            self._reject(fut, rejection)
+        if prepared.append is not None:
+            self._unstored_nonces = {key for key, _ in prepared.append.nonces}
+            self._in_flight = self._writer.submit(self._write, prepared)
+
+    def _batch_time(self, taken: OrderedBatch | list[Pending]) -> int:
+        if isinstance(taken, OrderedBatch):
+            return max(taken.time_ms, self._next_time_ms)
+        return max(self._clock_ms(), self._next_time_ms)
+
+    def _settle_in_flight(self) -> bool:
+        """Wait for the batch being written; False if it failed to store."""
+        if self._in_flight is None:
+            return True
+        stored = self._in_flight.result()
+        with self._cond:
+            self._in_flight = None
+            self._write_failed = False
+        self._unstored_nonces = set()
+        return stored
+
+    def _reset_to_durable(self) -> None:
+        """Forget every batch that was prepared but never stored."""
+        self._next_index = self._store.tree_size()
+        self._next_time_ms = max(self.last_time_ms, last_entry_time_ms(self._store))
+        self._tree = TreeAppender.from_reader(self._store, self._next_index)
+        self._unstored_nonces = set()
+        if self._rules is not None:
+            self._rules.reset()
 
     def _reject(self, fut: Future[Sequenced], rejection: Rejection) -> None:
         """Refuse one submitter's entry, counting the rule once."""
         fut.set_exception(self.metrics.rejected(rejection))
 
-    def _admit(self, batch: list[Pending], time_ms: int) -> list[Pending]:
-        """Apply the replay window and nonce rules; reject the rest."""
-        seen = self._store.seen_nonces([v.nonce_key for v, _ in batch])
+    def _admit(self, batch: list[Pending], time_ms: int,
+               rejected: list[tuple[Future[Sequenced], Rejection]]) -> list[Pending]:
+        """Apply the replay window and nonce rules; the rest go to ``rejected``."""
+        keys = [v.nonce_key for v, _ in batch]
+        seen = self._store.seen_nonces(keys) | self._unstored_nonces.intersection(keys)
         admitted: list[Pending] = []
         for item in batch:
             v, fut = item
             if v.created_ms < time_ms - self.window.past_ms:
-                self._reject(fut, Rejection(
+                rejected.append((fut, Rejection(
                     "stale-created",
                     f"created {v.created} is more than "
                     f"{self.window.past_ms // 1000} s before ledger time "
                     f"{format_rfc3339_ms(time_ms)}",
                     "/created",
-                ))
+                )))
             elif v.created_ms > time_ms + self.window.future_ms:
-                self._reject(fut, Rejection(
+                rejected.append((fut, Rejection(
                     "future-created",
                     f"created {v.created} is more than "
                     f"{self.window.future_ms // 1000} s after ledger time "
                     f"{format_rfc3339_ms(time_ms)}",
                     "/created",
-                ))
+                )))
             elif v.nonce_key in seen:
-                self._reject(fut, Rejection(
+                rejected.append((fut, Rejection(
                     "replayed-nonce", "this actor already used this nonce", "/nonce"
-                ))
+                )))
             else:
                 seen.add(v.nonce_key)
                 admitted.append(item)
         return admitted
 
-    def _commit(self, batch: list[Pending], time_ms: int,
-                meta: dict[str, str] | None = None) -> None:
+    def _prepare(self, batch: list[Pending], time_ms: int, meta: dict[str, str]) -> _Prepared:
+        """Order and apply ``batch`` on the newest prepared state (durable or in flight).
+
+        Nothing is resolved here: refusals wait in ``rejected`` until the state they were
+        judged on is known to be durable.
+        """
         started = time.perf_counter()
-        admitted = self._admit(batch, time_ms)
+        prepared = _Prepared(started=started, time_ms=time_ms, meta=meta)
+        admitted = self._admit(batch, time_ms, prepared.rejected)
         if not admitted:
-            return
-        first = self.tree_size
+            return prepared
+        first = self._next_index
         seq_time = format_rfc3339_ms(time_ms)
         entries: list[bytes] = []
         keys: list[tuple[bytes, int]] = []
         state = self._rules.begin(time_ms) if self._rules else None
-        accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]] = []
-        automatic: list[str] = []  # types of the automatic (system) entries added
+        accepted = prepared.accepted
         for v, fut in admitted:
             index = first + len(entries)
             if state is not None and self._rules is not None and self._rules.handles(v.entry_type):
                 # Automatic events due by now go first, one at a time (each may change
                 # what is due next), so that replay derives exactly the same sequence.
                 while due := state.due_entries():
-                    automatic.append(due[0]["type"])
+                    prepared.automatic.append(due[0]["type"])
                     keys.extend((k, index) for k in state.apply(due[0], index))
                     entries.append(
                         canonicalize({**due[0], "seq": {"index": index, "time": seq_time}})
@@ -234,48 +318,75 @@ class Sequencer(ConditionWorker):
                     # v.raw passed the strict parser in validation; plain json reads it alike.
                     keys.extend((k, index) for k in state.apply(json.loads(v.raw), index))
                 except Rejection as exc:
-                    self._reject(fut, exc)
+                    prepared.rejected.append((fut, exc))
                     continue
             entries.append(splice_seq(v, index, seq_time))
             keys.extend((k, index) for k in v.index_keys)
             accepted.append((v, fut, index))
         if not accepted:
-            return
+            return prepared
         state_write = state.finish() if state is not None else None
         if any(len(e) > MAX_ENTRY_BYTES for e in entries):  # guarded by SEQ_RESERVE
             raise RuntimeError("sequenced entry exceeds the uint16 bundle limit")
-        # Append to a copy: the in-memory right edge only moves once the batch is durable.
+        # Append to a copy: the prepared right edge moves only once the batch is complete.
         tree = self._tree.clone()
         result = tree.append([leaf_hash(e) for e in entries])
-        try:
-            self._store.append(AppendBatch(
-                first_index=first,
-                entries=entries,
-                tiles=result.tiles,
-                root_hash=result.root_hash,
-                keys=keys,
-                nonces=[(v.nonce_key, v.created_ms) for v, _, _ in accepted],
-                prune_nonces_before_ms=time_ms - self.window.past_ms,
-                state=state_write,
-                meta=meta or {},
-            ))
-        except StorageError as exc:
-            log.error("append of %d entries failed: %s", len(entries), exc)
-            for _, fut, _ in accepted:
-                self._reject(fut, Rejection("unavailable", f"storage refused the write: {exc}"))
-            return
+        prepared.append = AppendBatch(
+            first_index=first,
+            entries=entries,
+            tiles=result.tiles,
+            root_hash=result.root_hash,
+            keys=keys,
+            nonces=[(v.nonce_key, v.created_ms) for v, _, _ in accepted],
+            prune_nonces_before_ms=time_ms - self.window.past_ms,
+            state=state_write,
+            meta=meta,
+        )
         if self._rules is not None and state_write is not None:
-            self._rules.committed(state_write)
+            self._rules.applied(state_write)
         self._tree = tree
-        self.tree_size = result.tree_size
-        self.last_time_ms = time_ms
-        self.last_meta = meta or {}
+        self._next_index = result.tree_size
+        self._next_time_ms = time_ms
+        return prepared
+
+    def _failed(self) -> bool:
+        """Wake the sequencer to drop what it built on the failed batch."""
+        with self._cond:
+            self._write_failed = True
+            self._cond.notify()
+        return False
+
+    def _write(self, prepared: _Prepared) -> bool:
+        """The writer thread: make one prepared batch durable, then tell its submitters."""
+        batch = prepared.append
+        assert batch is not None
+        try:
+            self._store.append(batch)
+        except StorageError as exc:
+            log.error("append of %d entries failed: %s", len(batch.entries), exc)
+            for _, fut, _ in prepared.accepted:
+                self._reject(fut, Rejection("unavailable", f"storage refused the write: {exc}"))
+            return self._failed()
+        except Exception as exc:  # a bug must not leave submitters waiting
+            log.exception("append of %d entries failed", len(batch.entries))
+            for _, fut, _ in prepared.accepted:
+                self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
+            return self._failed()
+        state_write = batch.state
+        if self._rules is not None and state_write is not None:
+            self._rules.durable(state_write)
+        size = batch.first_index + len(batch.entries)
+        self.tree_size = size
+        self.last_time_ms = prepared.time_ms
+        self.last_meta = prepared.meta
         self.batches += 1
-        self._observe(accepted, automatic, first, result.tree_size, started)
-        self._on_commit(result.tree_size, result.root_hash,
-                        state_write.root if state_write else None)
-        for _, fut, index in accepted:
-            fut.set_result(Sequenced(index, time_ms, entries[index - first]))
+        self._observe(prepared.accepted, prepared.automatic, batch.first_index, size,
+                      prepared.started)
+        self._on_commit(size, batch.root_hash, state_write.root if state_write else None)
+        for _, fut, index in prepared.accepted:
+            fut.set_result(Sequenced(index, prepared.time_ms,
+                                     batch.entries[index - batch.first_index]))
+        return True
 
     def _observe(self, accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]],
                  automatic: list[str], first: int, tree_size: int, started: float) -> None:

@@ -40,10 +40,20 @@ class StateRules(Protocol):
 
     def begin(self, time_ms: int) -> StateBatch: ...
 
-    def committed(self, write: StateWrite) -> None:
-        """The batch that produced ``write`` is durable; make it the committed state."""
+    def applied(self, write: StateWrite) -> None:
+        """The batch that produced ``write`` is the base of the next one, though its storage
+        write may still be in flight: reads must see it without the store."""
+        ...
+
+    def durable(self, write: StateWrite) -> None:
+        """The batch that produced ``write`` is stored (called from the writer thread)."""
+        ...
+
+    def reset(self) -> None:
+        """A batch failed to store: forget every applied batch that is not durable and
+        continue from the store."""
         ...
 
     def root(self) -> bytes:
-        """The committed state root."""
+        """The state root of the newest applied batch."""
         ...

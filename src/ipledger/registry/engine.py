@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Mapping
 from itertools import islice
 from typing import Any
@@ -26,7 +27,7 @@ from ipledger.registry.families.base import Rule
 from ipledger.registry.records import DUE_PREFIX, parse_due_record
 from ipledger.registry.schema import check_object, json_schema
 from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
-from ipledger.storage.base import LedgerStore
+from ipledger.storage.base import LedgerStore, record_ids_after
 
 _FAMILIES = (governance, party, rights, assignment, licence, imports, network, priority,
              authenticity)
@@ -75,11 +76,17 @@ class StoreNodes:
         self._store = store
         self._cache: dict[bytes, bytes] = {}
         self._pending: dict[bytes, bytes] = {}
+        # The nodes of the last two applied batches, which may not be stored yet (one is
+        # being written while the next is prepared); the cache may drop them, these not.
+        self._unstored: deque[dict[bytes, bytes]] = deque(maxlen=2)
         self._roots: dict[int, bytes] = {} if root is None else {0: root}
 
     def get_node(self, node_hash: bytes) -> bytes | None:
         node = self._pending.get(node_hash) or self._cache.get(node_hash)
         if node is None:
+            for nodes in self._unstored:
+                if (node := nodes.get(node_hash)) is not None:
+                    return node
             node = self._store.read_state_node(node_hash)
             if node is not None:
                 self._make_room(1)
@@ -108,7 +115,8 @@ class StoreNodes:
     def take_pending(self) -> list[tuple[bytes, bytes]]:
         nodes = sorted(self._pending.items())
         self._make_room(len(self._pending))
-        self._cache.update(self._pending)  # about to be committed with the batch
+        self._cache.update(self._pending)  # about to be written with the batch
+        self._unstored.append(self._pending)
         self._pending = {}
         return nodes
 
@@ -128,24 +136,35 @@ class RegistryRules:
         self.store = store
         self.genesis = genesis
         self.origin = origin
+        self.last_write: StateWrite | None = None  # the newest durable batch's changes
+        self._load()
+
+    def _load(self) -> None:
+        """The state as the store holds it (at start, and after a batch failed to store)."""
+        store = self.store
         self.schedule: list[str] = store.record_ids(DUE_PREFIX)  # sorted: due time first
         sizes = store.state_root_sizes()
         committed_root = store.state_root_at(sizes[-1]) if sizes else None
         self.nodes = StoreNodes(store, committed_root)
         self.tree = StateTree(self.nodes)
         self.committed_version = self.nodes.latest_version()
-        self.last_write: StateWrite | None = None  # the newest committed batch's changes
-        # Records committed by recent batches (the next batches mostly touch them again).
+        # Records written by recent batches (the next batches mostly touch them again).
         self._recent: dict[str, bytes | None] = {}
+        # The records of the last two applied batches, which may not be stored yet.
+        self._unstored: deque[Mapping[str, bytes | None]] = deque(maxlen=2)
 
     RECENT_RECORDS = 200_000
 
     def read_record(self, record_id: str) -> bytes | None:
-        """A committed record, from the recent-writes cache or the store."""
+        """A record as the newest applied batch left it: recent writes, else the store."""
         try:
             return self._recent[record_id]
         except KeyError:
             return self.store.read_record(record_id)
+
+    def record_ids(self, prefix: str) -> list[str]:
+        """Ids starting with ``prefix`` as the newest applied batch left them, sorted."""
+        return record_ids_after(self.store.record_ids(prefix), prefix, *self._unstored)
 
     def handles(self, entry_type: str) -> bool:
         return entry_type.split(".", 1)[0] in FAMILIES
@@ -154,11 +173,13 @@ class RegistryRules:
         self.nodes.rollback(self.committed_version)
         return RegistryBatch(self, time_ms)
 
-    def committed(self, write: StateWrite) -> None:
-        self.last_write = write
+    def applied(self, write: StateWrite) -> None:
         self.committed_version = self.nodes.latest_version()
+        self._unstored.append(write.records)
         if len(self._recent) + len(write.records) > self.RECENT_RECORDS:
             self._recent.clear()
+            for records in self._unstored:  # the store may not have these yet
+                self._recent.update(records)
         self._recent.update(write.records)
         for record_id, value in write.records.items():
             if not record_id.startswith(DUE_PREFIX):
@@ -169,6 +190,12 @@ class RegistryRules:
                 del self.schedule[pos]
             elif value is not None and not present:
                 self.schedule.insert(pos, record_id)
+
+    def durable(self, write: StateWrite) -> None:
+        self.last_write = write
+
+    def reset(self) -> None:
+        self._load()
 
     def root(self) -> bytes:
         if self.committed_version is None:
@@ -195,7 +222,7 @@ class RegistryBatch:
     def __init__(self, rules: RegistryRules, time_ms: int) -> None:
         self.rules = rules
         self.time_ms = time_ms
-        self.overlay = Overlay(rules.read_record, rules.store.record_ids)
+        self.overlay = Overlay(rules.read_record, rules.record_ids)
         self._added: list[str] = []  # due ids scheduled in this batch, sorted
         # rules.schedule[:_consumed] are all deleted in this batch. Deleted ids stay
         # deleted unless put again, and a put id is in _added, so the cursor only advances.
