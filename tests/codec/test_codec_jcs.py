@@ -239,6 +239,19 @@ def test_fast_path_guard_is_needed() -> None:
     assert canonicalize(value) == '{"\U0001f600":2,"\ufb33":1}'.encode()
 
 
+def test_fast_path_escapes_and_depth_equal_the_slow_path() -> None:
+    # Every ASCII control and a few characters JSON encoders are known to treat specially.
+    chars = [chr(c) for c in range(0x80)] + ["\u2028", "\u2029", "\ufeff", "\uffff", "\U0001f600"]
+    value = {f"k{c}" if c <= "\uffff" else "astral": [f"a{c}b", c] for c in chars}
+    assert _scan(value, 0) == 0  # astral characters in values keep the fast path
+    assert canonicalize(value) == _canonicalize_slow(value)
+    # Deeper than orjson nests (254) but within the limit: the json.dumps fast path.
+    deep: Any = {"x": 1}
+    for _ in range(300):
+        deep = [deep]
+    assert canonicalize(deep) == _canonicalize_slow(deep)
+
+
 # ---- property tests ------------------------------------------------------------
 
 _text = st.text(st.characters(codec="utf-8"), max_size=12)

@@ -10,6 +10,7 @@ import pytest
 from ipledger.codec import b64url_encode, canonicalize, parse_json
 from ipledger.identity import NoteSigner, NoteVerifier, SigningKey, open_note
 from ipledger.ledger import Ledger, ReceiptError, Rejection, make_envelope, verify_receipt
+from ipledger.ledger.core import validation_chunks
 from ipledger.ledger.envelope import MAX_SUBMITTED_BYTES, signing_payload
 from ipledger.log import EMPTY_ROOT, Checkpoint, leaf_hash, verify_consistency
 from ipledger.storage.base import StorageError
@@ -359,3 +360,13 @@ def test_validation_in_worker_processes(open_test_ledger: LedgerFactory,
     err = futures[-1].exception(timeout=60)
     assert isinstance(err, Rejection)
     assert (err.rule, err.pointer) == ("wrong-ledger", "/ledger")
+
+
+@pytest.mark.parametrize(("n", "workers"),
+                         [(0, 2), (1, 2), (15, 2), (600, 2), (10_000, 2), (10_000, 8)])
+def test_validation_chunks_cover_every_entry_once_small_first(n: int, workers: int) -> None:
+    chunks = list(validation_chunks(n, workers))
+    assert [i for start, end in chunks for i in range(start, end)] == list(range(n))
+    if n:
+        assert chunks[0][1] - chunks[0][0] == min(16, n)  # the sequencer starts early
+        assert max(end - start for start, end in chunks) <= max(16, min(256, n // workers + 1))

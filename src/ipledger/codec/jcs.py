@@ -1,18 +1,19 @@
 """RFC 8785 JSON Canonicalization Scheme (JCS).
 
 Fast path: when a value holds no floats and no object key contains a character
-outside the Basic Multilingual Plane, ``json.dumps(sort_keys=True,
-separators=(",", ":"), ensure_ascii=False)`` produces exactly the JCS text:
+outside the Basic Multilingual Plane, ``orjson.dumps(OPT_SORT_KEYS)`` (or, for values
+nested deeper than orjson goes, ``json.dumps(sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)``) produces exactly the JCS text:
 
 * its string escaping is JCS's (``\\"``, ``\\\\``, ``\\b \\f \\n \\r \\t``,
   other controls as lowercase ``\\u00xx``, everything else literal);
 * integers within +-(2**53-1) print identically in Python and ECMAScript;
-* without supplementary-plane characters, sorting by code point equals
-  sorting by UTF-16 code unit.
+* without supplementary-plane characters, sorting by code point (orjson: by UTF-8
+  bytes, the same order) equals sorting by UTF-16 code unit.
 
 Everything else takes the slow path, which formats floats as ECMAScript's
 Number::toString does and sorts keys by UTF-16 code units. Tests check both
-paths agree (tests/codec/test_jcs.py).
+paths agree (tests/codec/test_codec_jcs.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import json
 import math
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 __all__ = ["MAX_SAFE_INTEGER", "CanonicalizationError", "canonicalize", "format_number"]
 
@@ -58,9 +61,12 @@ class CanonicalizationError(ValueError):
 def canonicalize(value: object) -> bytes:
     """Return the RFC 8785 canonical UTF-8 encoding of ``value``."""
     try:
-        flags = _scan(value, 0)
-        text = _dumps_fast(value) if flags == 0 else "".join(_emit(value, []))
-        return text.encode("utf-8")
+        if _scan(value, 0) == 0:
+            try:
+                return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+            except orjson.JSONEncodeError:  # a lone surrogate, or nested deeper than orjson
+                return _dumps_fast(value).encode("utf-8")
+        return "".join(_emit(value, [])).encode("utf-8")
     except UnicodeEncodeError:
         raise CanonicalizationError("string contains a lone surrogate") from None
     except RecursionError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -24,6 +24,17 @@ from ipledger.storage.base import LedgerStore, StoredCheckpoint
 # Entries validated per worker task: big enough to amortise hand-offs, small enough
 # that every core gets work from one HTTP batch.
 _CHUNK = 256
+
+
+def validation_chunks(n: int, workers: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of the worker tasks for ``n`` entries: 16 first, so the sequencer
+    starts while the rest is checked, then doubling up to an even share (at most _CHUNK)."""
+    full = max(16, min(_CHUNK, n // workers + 1))
+    start, size = 0, min(16, full)
+    while start < n:
+        yield start, min(n, start + size)
+        start += size
+        size = min(full, size * 2)
 
 
 class _MemoTiles:
@@ -114,11 +125,10 @@ class Ledger:
     def submit_many(self, raws: Sequence[bytes]) -> list[Future[Sequenced]]:
         """Validate (on all cores) and enqueue; each future holds the sequenced entry."""
         futures: list[Future[Sequenced]] = [Future() for _ in raws]
-        chunk = max(16, min(_CHUNK, len(raws) // self._pool.workers + 1))
-        for start in range(0, len(raws), chunk):
-            part = futures[start : start + chunk]
+        for start, end in validation_chunks(len(raws), self._pool.workers):
+            part = futures[start:end]
             try:
-                done = self._pool.submit(raws[start : start + chunk])
+                done = self._pool.submit(raws[start:end])
             except Exception as exc:  # the pool is shut down or cannot be rebuilt
                 for fut in part:
                     fut.set_exception(self.metrics.rejected(

@@ -7,13 +7,14 @@ batch it prepared last while it prepares the next. Each batch is one storage tra
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+import orjson
 
 from ipledger.codec import canonicalize, parse_json
 from ipledger.ledger.envelope import MAX_ENTRY_BYTES
@@ -315,8 +316,8 @@ class Sequencer(ConditionWorker):
                     )
                     index += 1
                 try:
-                    # v.raw passed the strict parser in validation; plain json reads it alike.
-                    keys.extend((k, index) for k in state.apply(json.loads(v.raw), index))
+                    # v.raw passed the strict parser in validation; orjson reads it alike.
+                    keys.extend((k, index) for k in state.apply(orjson.loads(v.raw), index))
                 except Rejection as exc:
                     prepared.rejected.append((fut, exc))
                     continue

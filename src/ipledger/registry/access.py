@@ -9,9 +9,10 @@ nothing is cached or frozen at login.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import orjson
 
 from ipledger.registry.records import (
     key_record,
@@ -31,7 +32,7 @@ def _read(read: Reader, record_id: str) -> dict[str, Any] | None:
     raw = read(record_id)
     if raw is None:
         return None
-    value: dict[str, Any] = json.loads(raw)
+    value: dict[str, Any] = orjson.loads(raw)
     return value
 
 

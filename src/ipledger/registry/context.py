@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import orjson
 
 from ipledger.codec import canonicalize
 from ipledger.ledger import Rejection
@@ -76,7 +77,7 @@ def _not_found(record_id: str, what: str, pointer: str) -> Rejection:
 def _decode(raw: bytes) -> dict[str, Any]:
     # Records are the register's own canonical JSON (written by put); the strict parser's
     # checks are for untrusted input. A tampered store is caught by replay and fsck.
-    value: dict[str, Any] = json.loads(raw)
+    value: dict[str, Any] = orjson.loads(raw)
     return value
 
 
