@@ -6,6 +6,8 @@ is the DID followed by ``#`` and the same multibase value.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ipledger.codec import EncodingError, base58btc_decode, base58btc_encode
 
 __all__ = ["DidError", "did_key", "did_key_url", "public_key_from_did"]
@@ -21,6 +23,12 @@ class DidError(ValueError):
 def _multibase(public_key: bytes) -> str:
     if not isinstance(public_key, bytes) or len(public_key) != 32:
         raise ValueError("an Ed25519 public key is exactly 32 bytes")
+    return _multibase_of(public_key)
+
+
+@lru_cache(maxsize=1024)
+def _multibase_of(public_key: bytes) -> str:
+    # Signers name their key in every envelope: base58 of the same 34 bytes each time.
     return "z" + base58btc_encode(_ED25519_PUB + public_key)
 
 

@@ -131,7 +131,7 @@ def _import_party(ctx: EntryContext, office: str, party: dict[str, Any]) -> str 
     if country is None:
         return None
     party_id = imported_party_id(office, party)
-    if ctx.get(party_record(party_id)) is None:
+    if ctx.peek(party_record(party_id)) is None:  # peek: no decode of a known party
         natural = "PersonFullName" in party
         details: dict[str, Any] = {
             "from": ctx.time_ms, "index": ctx.index,

@@ -32,6 +32,7 @@ no surrounding whitespace, tokens whitespace-normalized, no redundant members.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Required, TypedDict
@@ -279,20 +280,24 @@ def _object(
 ) -> Mapping[str, Any]:
     if not isinstance(obj, dict):
         raise _fail("type", f"expected a JSON object ({what})", ptr)
-    for key in sorted(obj):
-        if key not in fields:
-            raise _fail(
-                "unknown-member",
-                f"{key!r} is not a member of {what}",
-                ptr + "/" + escape_pointer(key),
-            )
+    unknown = obj.keys() - fields.keys()
+    if unknown:
+        key = min(unknown)  # the first in sorted order, as reported before
+        raise _fail(
+            "unknown-member", f"{key!r} is not a member of {what}", ptr + "/" + escape_pointer(key)
+        )
     for key, (required, check) in fields.items():
-        sub = f"{ptr}/{escape_pointer(key)}"
         if key in obj:
-            check(obj[key], sub)
+            check(obj[key], f"{ptr}/{_field_token(key)}")
         elif required:
-            raise _fail("required", f"{what} requires {key!r}", sub)
+            raise _fail("required", f"{what} requires {key!r}", f"{ptr}/{_field_token(key)}")
     return obj
+
+
+@functools.lru_cache(maxsize=1024)
+def _field_token(key: str) -> str:
+    """A declared member name as a JSON Pointer token (names are few: escape each once)."""
+    return escape_pointer(key)
 
 
 def _array(item: _Check, what: str) -> _Check:

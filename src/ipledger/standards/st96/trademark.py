@@ -363,27 +363,48 @@ def _read_assignments(tm: etree._Element) -> list[dict[str, Any]]:
     return out
 
 
+def _by_name(el: etree._Element) -> dict[str, list[etree._Element]]:
+    """The child elements of ``el`` by local name, in document order: one pass over a
+    record's many members instead of one per look-up."""
+    out: dict[str, list[etree._Element]] = {}
+    for kid in el:
+        if isinstance(kid.tag, str):
+            out.setdefault(_local(kid), []).append(kid)
+    return out
+
+
 def _read_trademark(tm: etree._Element) -> dict[str, Any]:
     rec: dict[str, Any] = {}
-    _put(rec, "RegistrationOfficeCode", _get(tm, "RegistrationOfficeCode"))
-    number = _get(tm, "ApplicationNumber", "ApplicationNumberText")
+    members = _by_name(tm)
+
+    def first(name: str) -> etree._Element | None:
+        found = members.get(name)
+        return found[0] if found else None
+
+    def date(name: str) -> str | None:
+        el = first(name)
+        return None if el is None else _date_of(el)
+
+    _put(rec, "RegistrationOfficeCode", _val(first("RegistrationOfficeCode")))
+    number = _get(first("ApplicationNumber"), "ApplicationNumberText")
     if number is None:
         raise StandardsError("required", "Trademark has no ApplicationNumberText", _where(tm))
     rec["ApplicationNumber"] = {"ApplicationNumberText": number}
-    application_date = _date_of(tm, "ApplicationDate")
+    application_date = date("ApplicationDate")
     if application_date is None:
-        application_date = _date_of(tm, "ApplicationDateTime")
+        application_date = date("ApplicationDateTime")
     _put(rec, "ApplicationDate", application_date)
-    _put(rec, "RegistrationNumber", _get(tm, "RegistrationNumber"))
+    _put(rec, "RegistrationNumber", _val(first("RegistrationNumber")))
     for key in ("RegistrationDate", "ExpiryDate"):
-        _put(rec, key, _date_of(tm, key))
-    _put(rec, "MarkCurrentStatusCode", _get(tm, "MarkCurrentStatusCode"))
-    _put(rec, "MarkCurrentStatusDate", _date_of(tm, "MarkCurrentStatusDate"))
+        _put(rec, key, date(key))
+    _put(rec, "MarkCurrentStatusCode", _val(first("MarkCurrentStatusCode")))
+    _put(rec, "MarkCurrentStatusDate", date("MarkCurrentStatusDate"))
     category = next(
-        (c for c in (_val(x) for x in _kids(tm, "MarkCategory")) if c in MARK_CATEGORIES), None
+        (c for c in (_val(x) for x in members.get("MarkCategory", ())) if c in MARK_CATEGORIES),
+        None,
     )
     _put(rec, "MarkCategory", category)
-    mr = _kid(tm, "MarkRepresentation")
+    mr = first("MarkRepresentation")
     ws = _kid(mr, "MarkReproduction", "WordMarkSpecification")
     significant = _get(ws, "MarkSignificantVerbalElementText")
     verbal = _get(ws, "MarkVerbalElementText") or significant
@@ -404,7 +425,7 @@ def _read_trademark(tm: etree._Element) -> dict[str, Any]:
     if goods:
         rec["GoodsServicesBag"] = goods
     priorities = []
-    for pr in _kids(_kid(tm, "PriorityBag"), "Priority"):
+    for pr in _kids(first("PriorityBag"), "Priority"):
         item: dict[str, Any] = {}
         _put(item, "PriorityCountryCode", _get(pr, "PriorityCountryCode"))
         pr_number = _get(pr, "ApplicationNumber", "ApplicationNumberText")
@@ -414,9 +435,9 @@ def _read_trademark(tm: etree._Element) -> dict[str, Any]:
         priorities.append(item)
     if priorities:
         rec["PriorityBag"] = priorities
-    rec["ApplicantBag"] = _parties(_kids(_kid(tm, "ApplicantBag"), "Applicant"))
-    reps = _parties(_kids(_kid(tm, "RepresentativeBag"), "Representative"))
-    reps += _parties(_kids(tm, "RecordAttorney"))
+    rec["ApplicantBag"] = _parties(_kids(first("ApplicantBag"), "Applicant"))
+    reps = _parties(_kids(first("RepresentativeBag"), "Representative"))
+    reps += _parties(members.get("RecordAttorney", ()))
     if reps:
         rec["RepresentativeBag"] = reps
     events = _read_events(tm)
@@ -445,9 +466,8 @@ def trademark_from_st96_xml(data: bytes) -> list[TrademarkJSON]:
         raise StandardsError(
             "st96-root", f"unsupported root element {qname.localname!r}", _where(root)
         )
-    marks = [root] if qname.localname == "Trademark" else [
-        el for el in root.iter() if isinstance(el.tag, str) and _local(el) == "Trademark"
-    ]  # fmt: skip
+    # "{*}Trademark": any namespace, filtered in C (elements only).
+    marks = [root] if qname.localname == "Trademark" else list(root.iter("{*}Trademark"))
     if not marks:
         raise StandardsError("st96-empty", "document holds no Trademark", _where(root))
     records: list[TrademarkJSON] = []
