@@ -72,6 +72,8 @@ class Register:
         node.submit(self.office.applicant, "right.disclose", {
             "office": "EM", "kind": "trademark", "number": "000000002", "data": MARK,
             "salt": SALT})
+        # Extracts are served as of the latest signed checkpoint: let it cover the filings.
+        node.ledger.wait_for_checkpoint(node.ledger.store.tree_size(), timeout=10)
         self.unpublished = "/v1/rights/EM/trademark/000000001"
         self.published = "/v1/rights/EM/trademark/000000002"
         self.missing = "/v1/rights/EM/trademark/000000099"
