@@ -11,7 +11,8 @@ a controllable ledger clock, so years of time events run in seconds.
   (built untimed first) are renewed as their renewal windows open (time event). Ledger time
   moves 15 days per wave. A wave is signed before its clock starts (numbers are assigned at
   filing, so later stages are signed after it) and only submission -> durable is timed.
-  Ceiling: Ed25519 verify/s, all cores.
+  Ceiling: Ed25519 verify/s, all cores. ``rules_alone_per_s``: the same log replayed through
+  the rules on one core afterwards (the rules' own speed; the replay must match every root).
 - ``registry_ingest_staged``: the first workload, one stage at a time for all rights
   (parties, filings, disclosures, formalities, examination, publication, registration and
   renewal windows by time events, renewals): the pipeline drains between stages.
