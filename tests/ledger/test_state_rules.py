@@ -280,3 +280,69 @@ def test_replay_detects_a_record_edited_in_place(counter_ledger, stamper, table)
     db.close()
     report = replay(store, CounterRules)
     assert report.problems == ["record counter:t differs from the one the log derives"]
+
+
+def test_a_cancelled_submitter_does_not_stop_the_sequencer(counter_ledger, stamper,
+                                                          monkeypatch) -> None:
+    """A submitter may cancel its future while its batch is written (asyncio.wrap_future
+    does when the awaiting request is cancelled); the other entries are still answered."""
+    ledger, _rules, store = counter_ledger
+    real_append = store.append
+    writing, release = threading.Event(), threading.Event()
+
+    def slow_first_append(batch) -> None:
+        if batch.first_index == 0:
+            writing.set()
+            assert release.wait(10)
+        real_append(batch)
+
+    monkeypatch.setattr(store, "append", slow_first_append)
+    first = ledger.submit(add(stamper, "f", 1, 1))
+    assert writing.wait(10) and first.cancel()
+    second = ledger.submit(add(stamper, "f", 1, 2))  # applied on the first while it is written
+    release.set()
+    assert second.result(10).index == 1
+    assert ledger.submit(add(stamper, "f", 1, 3)).result(10).index == 2
+    assert parse_json(store.read_record("counter:f")) == {"total": 3}
+    assert ledger.sequencer.running()
+
+
+def test_a_failing_commit_listener_leaves_the_batch_durable(counter_ledger, stamper) -> None:
+    ledger, _rules, store = counter_ledger
+    calls: list[int] = []
+
+    def listener(size: int, root: bytes, state_root: bytes | None) -> None:
+        calls.append(size)
+        if len(calls) == 1:
+            raise RuntimeError("listener bug (injected)")
+
+    ledger.add_commit_listener(listener)
+    assert ledger.submit(add(stamper, "g", 1, 1)).result(10).index == 0
+    assert ledger.submit(add(stamper, "g", 1, 2)).result(10).index == 1
+    assert calls == [1, 2] and ledger.sequencer.running()
+
+
+def test_a_store_outage_refuses_batches_until_the_store_answers(counter_ledger, stamper,
+                                                                monkeypatch) -> None:
+    """Reads fail too (a lost connection): the batch is refused, the sequencer reloads its
+    state from the store once it answers again, and goes on."""
+    ledger, rules, store = counter_ledger
+    ledger.submit(add(stamper, "h", 1, 1)).result(10)
+    down = threading.Event()
+    down.set()
+    for name in ("seen_nonces", "tree_size"):
+        real = getattr(store, name)
+
+        def failing(*args: Any, _real: Any = real) -> Any:
+            if down.is_set():
+                raise StorageError("connection lost (injected)")
+            return _real(*args)
+
+        monkeypatch.setattr(store, name, failing)
+    with pytest.raises(Rejection) as info:
+        ledger.submit(add(stamper, "h", 1, 2)).result(10)
+    assert info.value.rule == "unavailable"
+    down.clear()
+    assert ledger.submit(add(stamper, "h", 1, 2)).result(10).index == 1
+    assert parse_json(store.read_record("counter:h")) == {"total": 2}
+    assert rules.root() == store.state_root_at(2) and ledger.sequencer.running()

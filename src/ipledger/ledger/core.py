@@ -91,7 +91,8 @@ class Ledger:
         self.proof_cache = TileHashCache()
 
     def add_commit_listener(self, listener: Callable[[int, bytes, bytes | None], None]) -> None:
-        """Call ``listener(tree_size, root, state_root)`` in the sequencer after each commit."""
+        """Call ``listener(tree_size, root, state_root)`` on the sequencer's writer thread
+        after each durable batch (an exception is logged; the batch stays durable)."""
         self._commit_listeners.append(listener)
 
     def _committed(self, size: int, root: bytes, state_root: bytes | None) -> None:

@@ -71,7 +71,7 @@ class LedgerMetrics:
     def appended(self, entry_types: Iterable[str], seconds: float) -> None:
         """A batch of entries of these types is durable; it took ``seconds`` to commit.
 
-        Called from the sequencer thread only.
+        Called from the sequencer's writer thread only.
         """
         n = 0
         for entry_type, count in Tally(entry_types).items():

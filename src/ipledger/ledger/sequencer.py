@@ -11,7 +11,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import orjson
@@ -147,6 +148,7 @@ class Sequencer(ConditionWorker):
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sequencer-writer")
         self._in_flight: Future[bool] | None = None
         self._write_failed = False  # the batch in flight failed to store
+        self._needs_reset = False  # a batch failed: reload from the store before the next
         self._unstored_nonces: set[bytes] = set()  # of the batch being written
         super().__init__("sequencer")
 
@@ -193,14 +195,17 @@ class Sequencer(ConditionWorker):
                 items = taken.items if isinstance(taken, OrderedBatch) else taken
                 meta = taken.meta if isinstance(taken, OrderedBatch) else {}
                 try:
+                    if self._needs_reset:  # retried with each batch until the store answers
+                        self._settle_in_flight()
+                        self._reset_to_durable()
+                        self._needs_reset = False
                     self._sequence(taken, items, meta)
-                except Exception as exc:  # a bug must not wedge every waiting submitter
+                except Exception as exc:  # a bug or an outage must not wedge submitters
                     log.exception("sequencer batch failed")
-                    self._settle_in_flight()
-                    self._reset_to_durable()
                     for _, fut in items:
                         if not fut.done():
                             self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
+                    self._needs_reset = True
         finally:
             self._settle_in_flight()
             self._writer.shutdown()
@@ -233,7 +238,11 @@ class Sequencer(ConditionWorker):
         """Wait for the batch being written; False if it failed to store."""
         if self._in_flight is None:
             return True
-        stored = self._in_flight.result()
+        try:
+            stored = self._in_flight.result()
+        except Exception:  # _write answers its submitters itself; count it as not stored
+            log.exception("the sequencer's writer failed")
+            stored = False
         with self._cond:
             self._in_flight = None
             self._write_failed = False
@@ -251,7 +260,8 @@ class Sequencer(ConditionWorker):
 
     def _reject(self, fut: Future[Sequenced], rejection: Rejection) -> None:
         """Refuse one submitter's entry, counting the rule once."""
-        fut.set_exception(self.metrics.rejected(rejection))
+        with suppress(InvalidStateError):  # the submitter cancelled its future
+            fut.set_exception(self.metrics.rejected(rejection))
 
     def _admit(self, batch: list[Pending], time_ms: int,
                rejected: list[tuple[Future[Sequenced], Rejection]]) -> list[Pending]:
@@ -383,10 +393,14 @@ class Sequencer(ConditionWorker):
         self.batches += 1
         self._observe(prepared.accepted, prepared.automatic, batch.first_index, size,
                       prepared.started)
-        self._on_commit(size, batch.root_hash, state_write.root if state_write else None)
+        try:
+            self._on_commit(size, batch.root_hash, state_write.root if state_write else None)
+        except Exception:  # the batch is durable: a listener's failure must not undo that
+            log.exception("a commit listener failed")
         for _, fut, index in prepared.accepted:
-            fut.set_result(Sequenced(index, prepared.time_ms,
-                                     batch.entries[index - batch.first_index]))
+            with suppress(InvalidStateError):  # the submitter cancelled its future
+                fut.set_result(Sequenced(index, prepared.time_ms,
+                                         batch.entries[index - batch.first_index]))
         return True
 
     def _observe(self, accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]],
