@@ -319,7 +319,7 @@ def test_a_failing_commit_listener_leaves_the_batch_durable(counter_ledger, stam
     ledger.add_commit_listener(listener)
     assert ledger.submit(add(stamper, "g", 1, 1)).result(10).index == 0
     assert ledger.submit(add(stamper, "g", 1, 2)).result(10).index == 1
-    assert calls == [1, 2] and ledger.sequencer.running()
+    assert calls == [1, 2] and store.tree_size() == 2 and ledger.sequencer.running()
 
 
 def test_a_store_outage_refuses_batches_until_the_store_answers(counter_ledger, stamper,
