@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from ipledger.codec import canonicalize, parse_json
 from ipledger.identity import SigningKey, open_note
 from ipledger.ledger import Ledger, Rejection, make_envelope, verify_receipt
 from ipledger.ledger.checkpoints import checkpoint_state_root
+from ipledger.ledger.sequencer import OrderedBatch, Sequenced
 from ipledger.ledger.state import SYSTEM_ACTOR
 from ipledger.log import Checkpoint
 from ipledger.node import entry_types
@@ -346,3 +348,40 @@ def test_a_store_outage_refuses_batches_until_the_store_answers(counter_ledger, 
     assert ledger.submit(add(stamper, "h", 1, 2)).result(10).index == 1
     assert parse_json(store.read_record("counter:h")) == {"total": 2}
     assert rules.root() == store.state_root_at(2) and ledger.sequencer.running()
+
+
+def test_a_stream_batch_that_fails_to_store_is_retried_in_stream_order(
+        counter_ledger, stamper, monkeypatch) -> None:
+    """A shared ledger's batches come in stream order (enqueue_ordered): one that fails to
+    store is written again before the next, never skipped (the node would diverge)."""
+    ledger, _rules, store = counter_ledger
+    real_append = store.append
+    writing, release = threading.Event(), threading.Event()
+    attempts: list[int] = []
+
+    def failing_once(batch) -> None:
+        attempts.append(batch.first_index)
+        if len(attempts) == 1:
+            writing.set()
+            assert release.wait(10)
+            raise StorageError("disk I/O error (injected)")
+        real_append(batch)
+
+    def stream_batch(amount: int, n: int, seq: int) -> tuple[OrderedBatch, Future[Sequenced]]:
+        fut: Future[Sequenced] = Future()
+        entry = ledger.validator.validate(add(stamper, "s", amount, n))
+        return OrderedBatch([(entry, fut)], T0, {"stream.seq": str(seq)}), fut
+
+    monkeypatch.setattr(store, "append", failing_once)
+    first, first_done = stream_batch(30, 1, 1)
+    second, second_done = stream_batch(80, 2, 2)  # over the limit once the first is in
+    ledger.sequencer.enqueue_ordered(first)
+    assert writing.wait(10)
+    ledger.sequencer.enqueue_ordered(second)  # applied on the first while it is written
+    release.set()
+    assert first_done.result(10).index == 0  # written on the second attempt
+    with pytest.raises(Rejection) as info:
+        second_done.result(10)
+    assert info.value.rule == "invalid-value"  # judged after the first, as on every node
+    assert parse_json(store.read_record("counter:s")) == {"total": 30}
+    assert store.get_meta("stream.seq") == "1" and attempts == [0, 0]

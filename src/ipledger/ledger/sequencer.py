@@ -101,6 +101,10 @@ class _Prepared:
     accepted: list[tuple[ValidatedEntry, Future[Sequenced], int]] = field(default_factory=list)
     automatic: list[str] = field(default_factory=list)  # types of the system entries added
     rejected: list[tuple[Future[Sequenced], Rejection]] = field(default_factory=list)
+    ordered: OrderedBatch | None = None  # a shared ledger's stream batch: retried, not lost
+
+
+RETRY_FIRST_S, RETRY_MAX_S = 0.05, 5.0  # back-off while a stream batch fails to store
 
 
 class Sequencer(ConditionWorker):
@@ -149,6 +153,9 @@ class Sequencer(ConditionWorker):
         self._in_flight: Future[bool] | None = None
         self._write_failed = False  # the batch in flight failed to store
         self._needs_reset = False  # a batch failed: reload from the store before the next
+        self._in_flight_ordered: OrderedBatch | None = None  # the stream batch being written
+        self._requeued = False  # a failed stream batch is back at the front of _ordered
+        self._retry_s = RETRY_FIRST_S
         self._unstored_nonces: set[bytes] = set()  # of the batch being written
         super().__init__("sequencer")
 
@@ -199,6 +206,9 @@ class Sequencer(ConditionWorker):
                         self._settle_in_flight()
                         self._reset_to_durable()
                         self._needs_reset = False
+                        if self._requeued:
+                            self._put_back(taken)
+                            continue
                     self._sequence(taken, items, meta)
                 except Exception as exc:  # a bug or an outage must not wedge submitters
                     log.exception("sequencer batch failed")
@@ -216,18 +226,43 @@ class Sequencer(ConditionWorker):
         if not items:
             if not self._settle_in_flight():
                 self._reset_to_durable()
+                if self._requeued:
+                    self._back_off()
             return
         prepared = self._prepare(items, self._batch_time(taken), meta)
         if not self._settle_in_flight():
-            # It was prepared on a batch that never became durable: do it again on what is.
+            # It was prepared on a batch that never became durable: do it again on what is,
+            # after the stream's batch that failed if that was one (stream order is kept).
             self._reset_to_durable()
+            if self._requeued:
+                self._put_back(taken)
+                return
             prepared = self._prepare(items, self._batch_time(taken), meta)
         # Only now is the state this batch was judged on durable: its refusals are final.
         for fut, rejection in prepared.rejected:
             self._reject(fut, rejection)
         if prepared.append is not None:
+            if isinstance(taken, OrderedBatch):
+                prepared.ordered = taken
             self._unstored_nonces = {key for key, _ in prepared.append.nonces}
+            self._in_flight_ordered = prepared.ordered
             self._in_flight = self._writer.submit(self._write, prepared)
+
+    def _put_back(self, taken: OrderedBatch | list[Pending]) -> None:
+        """Return a batch taken before a failed stream batch was put back: right after it."""
+        with self._cond:
+            if isinstance(taken, OrderedBatch):
+                self._ordered.insert(1, taken)
+            else:
+                self._queue.extendleft(reversed(taken))
+        self._back_off()
+
+    def _back_off(self) -> None:
+        """Wait before retrying a stream batch that failed to store (or until stopped)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._stopping, timeout=self._retry_s)
+        self._retry_s = min(RETRY_MAX_S, self._retry_s * 2)
+        self._requeued = False
 
     def _batch_time(self, taken: OrderedBatch | list[Pending]) -> int:
         if isinstance(taken, OrderedBatch):
@@ -243,9 +278,20 @@ class Sequencer(ConditionWorker):
         except Exception:  # _write answers its submitters itself; count it as not stored
             log.exception("the sequencer's writer failed")
             stored = False
+        failed, self._in_flight_ordered = self._in_flight_ordered, None
         with self._cond:
             self._in_flight = None
             self._write_failed = False
+            if failed is not None and not stored and not self._stopping:
+                # A shared ledger's stream batch is never skipped: the node would diverge.
+                self._ordered.appendleft(failed)
+                self._requeued = True
+                failed = None
+        if failed is not None and not stored:  # stopping: answer its submitters now
+            for _, fut in failed.items:
+                self._reject(fut, Rejection("unavailable", "the ledger is shutting down"))
+        if stored:
+            self._retry_s = RETRY_FIRST_S
         self._unstored_nonces = set()
         return stored
 
@@ -373,15 +419,15 @@ class Sequencer(ConditionWorker):
         assert batch is not None
         try:
             self._store.append(batch)
-        except StorageError as exc:
-            log.error("append of %d entries failed: %s", len(batch.entries), exc)
-            for _, fut, _ in prepared.accepted:
-                self._reject(fut, Rejection("unavailable", f"storage refused the write: {exc}"))
-            return self._failed()
-        except Exception as exc:  # a bug must not leave submitters waiting
-            log.exception("append of %d entries failed", len(batch.entries))
-            for _, fut, _ in prepared.accepted:
-                self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
+        except Exception as exc:  # a StorageError, or a bug: no submitter is left waiting
+            if isinstance(exc, StorageError):
+                log.error("append of %d entries failed: %s", len(batch.entries), exc)
+            else:
+                log.exception("append of %d entries failed", len(batch.entries))
+            if prepared.ordered is None:  # a stream batch is retried instead (_settle_in_flight)
+                for _, fut, _ in prepared.accepted:
+                    self._reject(fut, Rejection("unavailable",
+                                                f"storage refused the write: {exc}"))
             return self._failed()
         state_write = batch.state
         if self._rules is not None and state_write is not None:
