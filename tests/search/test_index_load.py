@@ -9,6 +9,7 @@ import pytest
 from ipledger.search.fields import IndexedRight, text_key
 from ipledger.search.index import RegisterIndex
 from ipledger.search.query import SearchQuery
+from ipledger.storage.side_index import write_transaction
 
 TITLES = ("AURORA BREW", "BREW AURORA", "ORORA BRU", "HARBOUR LIGHT", "AURORA BREWING")
 
@@ -33,7 +34,7 @@ def test_bulk_load_answers_as_right_by_right(tmp_path: Path) -> None:
     one_by_one = RegisterIndex(tmp_path / "each.sqlite")
     try:
         assert bulk.load(_rights(), 7, batch=2) == len(TITLES)
-        with one_by_one._transaction() as db:
+        with write_transaction(one_by_one._db) as db:
             for record_id, right in _rights():
                 one_by_one._put(db, record_id, right)
         assert bulk.tree_size == 7 and bulk.count() == len(TITLES)

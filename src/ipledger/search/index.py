@@ -32,6 +32,7 @@ from ipledger.registry.records import owned_record, party_record
 from ipledger.search.fields import IndexedRight, indexed_right, text_key
 from ipledger.search.query import RANKED, SearchQuery
 from ipledger.search.similarity import best_possible, phonetic_key, similarity
+from ipledger.storage.side_index import ensure_schema, open_side_index, write_transaction
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -95,27 +96,12 @@ class RegisterIndex:
     """The searchable published rights of one register, in the SQLite file ``path``."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
         self._gram_counts: dict[str, int] = {}  # trigram -> titles having it (_gram_docs)
         self._changed = 0  # rights re-read since those counts were taken
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        with self._transaction() as db:
-            has_meta = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-            version = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() \
-                if has_meta else None
-            if version != (SCHEMA_VERSION,):
-                for table in _TABLES:
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in _SCHEMA:
-                db.execute(statement)
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        self._db = open_side_index(path)
+        ensure_schema(self._db, SCHEMA_VERSION, _TABLES, _SCHEMA)
 
     @property
     def tree_size(self) -> int:
@@ -142,7 +128,7 @@ class RegisterIndex:
                 raw = store.read_record_at(party_record(party), tree_size)
                 return None if raw is None else dict(parse_json(raw))
 
-            with self._transaction() as db:
+            with write_transaction(self._db) as db:
                 for record_id in sorted(ids):
                     raw = store.read_record_at(record_id, tree_size)
                     right = None if raw is None else dict(parse_json(raw))
@@ -173,7 +159,7 @@ class RegisterIndex:
              batch: int = 20_000) -> int:
         """Fill an empty index with ``rights`` (record id, fields) as of ``tree_size``, in
         bulk: for a register loaded in bulk (an import, a benchmark); return the count."""
-        with self._lock, _big_cache(self._db), self._transaction() as db:
+        with self._lock, _big_cache(self._db), write_transaction(self._db) as db:
             if db.execute("SELECT 1 FROM rights LIMIT 1").fetchone() is not None:
                 raise ValueError("load() fills an empty index; refresh() updates one")
             done = 0
@@ -382,14 +368,3 @@ def _big_cache(db: sqlite3.Connection, mib: int = 256) -> Iterator[None]:
     finally:
         db.execute(f"PRAGMA cache_size = {int(before)}")
 
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")

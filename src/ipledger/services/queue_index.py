@@ -14,7 +14,6 @@ a new :data:`SCHEMA_VERSION` rebuilds the index.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +25,7 @@ from ipledger.registry.lifecycle import StateMachine, machine_for
 from ipledger.registry.records import office_record
 from ipledger.search.fields import title_of
 from ipledger.services.work_queues import PAGE_SIZE, QUEUES, QueueItem, QueuePage, queue_of
+from ipledger.storage.side_index import ensure_schema, open_side_index, write_transaction
 
 SCHEMA_VERSION = "2"  # an index file of another version is rebuilt from the register
 _SCHEMA = (
@@ -62,29 +62,10 @@ class QueueIndex:
     """The rights waiting in a queue, by (queue, office, filing date, kind, number)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                has_meta = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                            "AND name = 'meta'").fetchone()
-                version = self._db.execute("SELECT value FROM meta WHERE name = 'schema'"
-                                           ).fetchone() if has_meta else None
-                if version != (SCHEMA_VERSION,):
-                    for table in _TABLES:
-                        self._db.execute(f"DROP TABLE IF EXISTS {table}")
-                for statement in _SCHEMA:
-                    self._db.execute(statement)
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)",
-                                 (SCHEMA_VERSION,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        self._db = open_side_index(path)
+        ensure_schema(self._db, SCHEMA_VERSION, _TABLES, _SCHEMA)
 
     @property
     def tree_size(self) -> int:
@@ -124,8 +105,7 @@ class QueueIndex:
             first_build = done == 0 and self._db.execute(
                 "SELECT 1 FROM queued LIMIT 1").fetchone() is None
             ordered = sorted(ids)
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(self._db) as db:
                 deltas: dict[tuple[str, str, str], int] = {}
                 for start in range(0, len(ordered), _CHUNK):  # bounded memory at 1M rights
                     rows = []
@@ -135,23 +115,18 @@ class QueueIndex:
                         rows.append((record_id, None if right is None else _row(
                             record_id, right, machine(right["office"], right["kind"]))))
                     if first_build:  # no earlier rows to take back
-                        self._db.executemany(_INSERT, [r for _, r in rows if r is not None])
+                        db.executemany(_INSERT, [r for _, r in rows if r is not None])
                     else:
                         self._replace(rows, deltas)
                 if first_build:
-                    self._db.execute("DELETE FROM counts")
-                    self._db.execute("INSERT INTO counts SELECT queue, office, kind, count(*) "
-                                     "FROM queued GROUP BY queue, office, kind")
-                self._db.executemany(
+                    db.execute("DELETE FROM counts")
+                    db.execute("INSERT INTO counts SELECT queue, office, kind, count(*) "
+                               "FROM queued GROUP BY queue, office, kind")
+                db.executemany(
                     "INSERT INTO counts VALUES (?, ?, ?, ?) ON CONFLICT (queue, office, kind) "
                     "DO UPDATE SET n = n + excluded.n",
                     [(*key, n) for key, n in deltas.items() if n])
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('tree_size', ?)",
-                                 (str(upto),))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('tree_size', ?)", (str(upto),))
             return len(ids)
 
     def _replace(self, rows: list[tuple[str, tuple[Any, ...] | None]],

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from ipledger.registry.families.authenticity import batch_record
 from ipledger.services.serials import SerialError, parse_list
+from ipledger.storage.side_index import open_side_index, write_transaction
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -58,11 +59,9 @@ class SerialIndex:
     CACHE_KIB = 262_144  # page cache while loading: a 10M-row table stays mostly in memory
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_side_index(path)
         self._db.execute("PRAGMA synchronous=NORMAL")  # derived data: rebuilt if lost
         self._db.execute(f"PRAGMA cache_size=-{self.CACHE_KIB}")
         for statement in _SCHEMA:
@@ -139,9 +138,7 @@ class SerialIndex:
                 commitments = parse_list(data, int(batch["count"]))
             except SerialError as exc:
                 state, detail = INVALID, str(exc)
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._db) as db:
             db.execute("INSERT INTO batches (batch, entry_index, state, detail) VALUES "
                        "(?, ?, ?, ?) ON CONFLICT (batch) DO UPDATE SET state = excluded.state,"
                        " detail = excluded.detail", (sha256, index, state, detail))
@@ -149,10 +146,6 @@ class SerialIndex:
                                      (sha256,)).fetchone()
             db.executemany("INSERT OR IGNORE INTO serials VALUES (?, ?)",
                            ((c, batch_id) for c in commitments))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return int(state == LOADED)
 
     def lookup(self, commitment: bytes) -> str | None:
