@@ -32,7 +32,12 @@ from ipledger.registry.records import owned_record, party_record
 from ipledger.search.fields import IndexedRight, indexed_right, text_key
 from ipledger.search.query import RANKED, SearchQuery
 from ipledger.search.similarity import best_possible, phonetic_key, similarity
-from ipledger.storage.side_index import ensure_schema, open_side_index, write_transaction
+from ipledger.storage.side_index import (
+    ensure_schema,
+    indexed_tree_size,
+    open_side_index,
+    write_transaction,
+)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -106,8 +111,7 @@ class RegisterIndex:
     @property
     def tree_size(self) -> int:
         """The tree size of the checkpoint the index reflects."""
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'tree_size'").fetchone()
-        return int(row[0]) if row else 0
+        return indexed_tree_size(self._db)
 
     def refresh(self, store: ChangeFeed, tree_size: int) -> int:
         """Bring the index to the register as of ``tree_size``; return the rights re-read."""

@@ -25,7 +25,12 @@ from ipledger.registry.lifecycle import StateMachine, machine_for
 from ipledger.registry.records import office_record
 from ipledger.search.fields import title_of
 from ipledger.services.work_queues import PAGE_SIZE, QUEUES, QueueItem, QueuePage, queue_of
-from ipledger.storage.side_index import ensure_schema, open_side_index, write_transaction
+from ipledger.storage.side_index import (
+    ensure_schema,
+    indexed_tree_size,
+    open_side_index,
+    write_transaction,
+)
 
 SCHEMA_VERSION = "2"  # an index file of another version is rebuilt from the register
 _SCHEMA = (
@@ -70,8 +75,7 @@ class QueueIndex:
     @property
     def tree_size(self) -> int:
         """The tree size of the register state the index reflects."""
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'tree_size'").fetchone()
-        return int(row[0]) if row else 0
+        return indexed_tree_size(self._db)
 
     def refresh(self, store: QueueFeed, tree_size: int | None = None) -> int:
         """Bring the index to the register as of ``tree_size`` (default: all that is

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from ipledger.registry.families.authenticity import batch_record
 from ipledger.services.serials import SerialError, parse_list
-from ipledger.storage.side_index import open_side_index, write_transaction
+from ipledger.storage.side_index import indexed_tree_size, open_side_index, write_transaction
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -71,12 +71,8 @@ class SerialIndex:
         self._reader = sqlite3.connect(str(path), isolation_level=None,
                                        check_same_thread=False)
         self._read_lock = threading.Lock()
-        self._size = self._read_size()
+        self._size = indexed_tree_size(self._db)
         self._pending = self._count_pending()
-
-    def _read_size(self) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'tree_size'").fetchone()
-        return int(row[0]) if row else 0
 
     def _count_pending(self) -> int:
         row = self._db.execute("SELECT count(*) FROM batches WHERE state = ?",
@@ -95,7 +91,7 @@ class SerialIndex:
     def refresh(self, store: BatchFeed, tree_size: int, read_list: ListReader) -> int:
         """Bring the index to the register as of ``tree_size``; the batches loaded now."""
         with self._lock:
-            done = self._read_size()
+            done = indexed_tree_size(self._db)
             pending = self._db.execute(
                 "SELECT batch, entry_index FROM batches WHERE state = ? ORDER BY entry_index",
                 (MISSING,)).fetchall()

@@ -32,6 +32,12 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
+def indexed_tree_size(db: sqlite3.Connection) -> int:
+    """The ledger size the index reflects (``meta.tree_size``; 0 before the first load)."""
+    row = db.execute("SELECT value FROM meta WHERE name = 'tree_size'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def ensure_schema(db: sqlite3.Connection, version: str, tables: Sequence[str],
                   schema: Sequence[str]) -> None:
     """Create ``schema`` at ``version`` (in table ``meta``), dropping ``tables`` first when

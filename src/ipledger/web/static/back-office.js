@@ -3,7 +3,7 @@
 // come from filing.js (one implementation of ledger/envelope.py in JS), JCS from
 // verify-extract.js; the key never leaves the browser.
 
-import { b64url, loadKey, makeEnvelope } from './filing.js';
+import { b64url, loadKey, makeEnvelope, sayer } from './filing.js';
 import { jcs } from './verify-extract.js';
 
 const enc = new TextEncoder();
@@ -48,15 +48,6 @@ async function staffKey(root, say) {
     return null;
   }
   return key;
-}
-
-function sayer(list) {
-  return (text, state) => {
-    const li = document.createElement('li');
-    li.textContent = text;
-    li.dataset.state = state;
-    list.append(li);
-  };
 }
 
 async function submitDecision(form) {

@@ -9,18 +9,9 @@
 
 import {
   endorse, loadKey, makeEnvelope, newNonce, partyId, readRequest, requestLink, rfc3339ms,
-  sha256Hex,
+  sayer, sha256Hex,
 } from './filing.js';
 import { jcs } from './verify-extract.js';
-
-function sayer(list) {
-  return (text, state) => {
-    const li = document.createElement('li');
-    li.textContent = text;
-    li.dataset.state = state;
-    list.append(li);
-  };
-}
 
 function checkDraft(draft, origin) {
   const ok = draft && typeof draft === 'object' && draft.v === 1 && typeof draft.type === 'string'

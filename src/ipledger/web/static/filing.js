@@ -157,6 +157,16 @@ export async function loadKey() {
 
 export async function saveKey(key) { await store('put', key); }
 
+// A progress list: say(text, state) appends one step, its state for the styles.
+export function sayer(list) {
+  return (text, state) => {
+    const li = document.createElement('li');
+    li.textContent = text;
+    li.dataset.state = state;
+    list.append(li);
+  };
+}
+
 export async function generateSeed() { return crypto.getRandomValues(new Uint8Array(32)); }
 
 // --- the key panel -------------------------------------------------------------------------
