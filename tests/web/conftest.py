@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +41,19 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
             yield LiveNode(url, node, register)
     finally:
         node.close()
+
+
+@pytest.fixture
+def page(browser: Any, live: LiveNode) -> Iterator[Any]:
+    """A fresh browser context on the live node's test clock (the browser's "created" must
+    fall in the node's replay window); downloads allowed."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.clock.set_fixed_time(datetime.fromtimestamp(live.node.clock.now_ms / 1000, UTC))
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="package")

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-import pytest
 from playwright.sync_api import expect
 
 from ipledger.cli import main
@@ -29,18 +27,6 @@ from tests.web.conftest import LiveNode
 from tests.web.test_languages_access import axe_script, violations  # noqa: F401 (a fixture)
 
 Page = Any  # playwright.sync_api.Page
-
-
-@pytest.fixture
-def page(browser: Any, live: LiveNode) -> Iterator[Page]:
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
-    # The node runs on a test clock: the browser's "created" must fall in its window.
-    page.clock.set_fixed_time(datetime.fromtimestamp(live.node.clock.now_ms / 1000, UTC))
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def euro(minor: int) -> str:

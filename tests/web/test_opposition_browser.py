@@ -5,12 +5,9 @@ browser (``static/filing.js``), states the grounds, pays the profile's fee and s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from ipledger.identity import SigningKey, did_key_url
@@ -22,17 +19,6 @@ from tests.web.test_filing_browser import sign_in_browser
 from tests.web.test_languages_access import axe_script, violations  # noqa: F401 (a fixture)
 
 Page = Any  # playwright.sync_api.Page
-
-
-@pytest.fixture
-def page(browser: Any, live: LiveNode) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.clock.set_fixed_time(datetime.fromtimestamp(live.node.clock.now_ms / 1000, UTC))
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def test_an_opponent_signs_an_opposition_in_the_browser(
