@@ -20,10 +20,11 @@ from ipledger.ledger import Ledger
 from ipledger.ledger.timefmt import format_rfc3339_ms
 from ipledger.log import TreeAppender, leaf_hash
 from ipledger.node import entry_types
-from ipledger.registry.engine import RegistryRules, StoreNodes
+from ipledger.registry.engine import RegistryRules
 from ipledger.registry.extract import make_extract
 from ipledger.registry.records import lookup_key, right_record
 from ipledger.registry.smt import StateTree, record_key, record_value_hash
+from ipledger.registry.tree_nodes import StoreNodes
 from ipledger.storage.base import AppendBatch, StateWrite
 from ipledger.storage.sqlite import SQLiteStore
 

@@ -185,8 +185,9 @@ class LedgerConfig:
         _between(0, 1024))
     validation_mode: str = setting(
         "processes", "Validate in worker `processes` (parsing runs beside the node's own "
-        "Python), or in `threads` (no hand-off cost; better when several nodes share a "
-        "machine, as `ipledger network up` does).", _one_of("processes", "threads"))
+        "Python; the register's state tree then gets a worker process of its own too), or in "
+        "`threads` (no hand-off cost; better when several nodes share a machine, as "
+        "`ipledger network up` does).", _one_of("processes", "threads"))
     replay_window_past_s: int = setting(
         900, "How long before ledger time an entry's `created` may lie, in seconds; nonces are "
         "kept this long. Raising it on an existing ledger lets entries created before the old "

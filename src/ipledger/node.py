@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,9 +107,14 @@ def open_empty_store(spec: str, data: Path) -> SQLStore:
 
 def open_store_spec(spec: str, data: Path) -> SQLStore:
     """The store ``spec`` names: a ``postgresql://`` URL, else a SQLite file in ``data``."""
+    return store_opener(spec, data)()
+
+
+def store_opener(spec: str, data: Path) -> Callable[[], SQLStore]:
+    """A picklable function that opens the store ``spec`` names (in another process too)."""
     if is_postgresql_url(spec):
-        return PostgreSQLStore(spec)
-    return SQLiteStore(data / spec)
+        return partial(PostgreSQLStore, spec)
+    return partial(SQLiteStore, data / spec)
 
 
 def redact(spec: str) -> str:
@@ -164,7 +170,8 @@ def open_ledger(data: Path, store: str | None = None, settings: Config | None = 
     ``store`` overrides the configured store; ``settings`` is the node's configuration
     (default: ``DATA/ipledger.toml`` and the environment), whose ``[ledger]`` options
     apply unless ``options`` say otherwise. Validation runs in worker processes
-    unless ``validation_processes=False`` (or ``[ledger] validation_mode = "threads"``).
+    unless ``validation_processes=False`` (or ``[ledger] validation_mode = "threads"``), and
+    the register's state tree in one more (``tree_process=True/False`` to choose).
     """
     if settings is None:
         settings = load_node_config(data)
@@ -175,7 +182,11 @@ def open_ledger(data: Path, store: str | None = None, settings: Config | None = 
         config.store = store
     key = read_private_key(data / LOG_KEY_FILE)
     opened = config.open_store()
-    rules = RegistryRules(opened, config.genesis, config.origin)
+    tree_process = options.pop("tree_process", None)
+    if tree_process is None:
+        tree_process = options.get("validation_processes")
+    tree_store = store_opener(config.store, config.data) if tree_process else None
+    rules = RegistryRules(opened, config.genesis, config.origin, tree_store=tree_store)
     ledger = ledger_class(opened, config.origin, key, entry_types(), rules=rules, **options)
     return ledger.start()
 

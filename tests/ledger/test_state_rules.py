@@ -107,6 +107,9 @@ class CounterRules:
     def root(self) -> bytes:
         return commitment(self.records)
 
+    def close(self) -> None:
+        pass
+
 
 @pytest.fixture
 def counter_ledger(tmp_path, clock: FakeClock, log_key: SigningKey):

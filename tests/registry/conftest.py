@@ -18,11 +18,11 @@ ORIGIN = "registry.test/ledger"
 
 
 class Node:
-    def __init__(self, data: Path, clock: FakeClock) -> None:
+    def __init__(self, data: Path, clock: FakeClock, tree_process: bool = False) -> None:
         self.data = data
         self.clock = clock
         self.ledger: Ledger = open_ledger(data, validation_processes=False, clock_ms=clock,
-                                          checkpoint_interval_s=0.01)
+                                          checkpoint_interval_s=0.01, tree_process=tree_process)
         self.genesis = read_private_key(data / GENESIS_KEY_FILE)
         self.n = 0
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from ipledger.codec import canonicalize
 from ipledger.registry.context import EntryContext, Overlay
-from ipledger.registry.engine import StoreNodes
 from ipledger.registry.families.rights import _pending_events, profile_named
 from ipledger.registry.lifecycle import RightDates, due_time_events
+from ipledger.registry.tree_nodes import StoreNodes
 
 
 def _context(overlay: Overlay) -> EntryContext:

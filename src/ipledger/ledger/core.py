@@ -117,6 +117,8 @@ class Ledger:
         self.sequencer.stop()
         self.checkpoints.stop()
         self._pool.shutdown()
+        if self.rules is not None:
+            self.rules.close()
 
     # -- writes -----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -418,6 +418,8 @@ class Sequencer(ConditionWorker):
         batch = prepared.append
         assert batch is not None
         try:
+            if batch.state is not None and batch.state.pending_root is not None:
+                batch = replace(batch, state=batch.state.settled())
             self._store.append(batch)
         except Exception as exc:  # a StorageError, or a bug: no submitter is left waiting
             if isinstance(exc, StorageError):

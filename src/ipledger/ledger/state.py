@@ -57,3 +57,7 @@ class StateRules(Protocol):
     def root(self) -> bytes:
         """The state root of the newest applied batch."""
         ...
+
+    def close(self) -> None:
+        """Release what the rules hold beyond the store (a worker process)."""
+        ...

@@ -25,10 +25,10 @@ _worker_validator: Validator | None = None
 def _init_worker(origin: str, entry_types: Mapping[str, EntryType], parent: int) -> None:
     global _worker_validator  # one validator per worker process
     _worker_validator = Validator(origin, entry_types)
-    _exit_with_parent(parent)
+    exit_with_parent(parent)
 
 
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """A node killed with SIGKILL must not leave its validation workers behind."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Mapping
-from itertools import islice
 from typing import Any
 
 from ipledger.ledger import Rejection
@@ -26,7 +25,9 @@ from ipledger.registry.families import (
 from ipledger.registry.families.base import Rule
 from ipledger.registry.records import DUE_PREFIX, parse_due_record
 from ipledger.registry.schema import check_object, json_schema
-from ipledger.registry.smt import EMPTY_ROOT, StateTree, record_key, record_value_hash
+from ipledger.registry.smt import record_key, record_value_hash
+from ipledger.registry.tree_nodes import InlineTree, RegisterTree
+from ipledger.registry.tree_process import StoreOpener, TreeProcess
 from ipledger.storage.base import LedgerStore, record_ids_after
 
 _FAMILIES = (governance, party, rights, assignment, licence, imports, network, priority,
@@ -63,80 +64,19 @@ def registry_entry_types() -> dict[str, RegistryEntryType]:
     return {name: RegistryEntryType(name) for name in RULES}
 
 
-class StoreNodes:
-    """The state tree's node store: committed nodes in the ledger store, new ones pending.
-
-    Pending nodes are handed to the sequencer in the batch's ``StateWrite`` and so are
-    written in the same transaction as the entries that produced them.
-    """
-
-    CACHE_NODES = 262_144  # committed nodes are immutable (one content per reference)
-
-    def __init__(self, store: LedgerStore, root: bytes | None) -> None:
-        self._store = store
-        self._cache: dict[bytes, bytes] = {}
-        self._pending: dict[bytes, bytes] = {}
-        # The nodes of the last two applied batches, which may not be stored yet (one is
-        # being written while the next is prepared); the cache may drop them, these not.
-        self._unstored: deque[dict[bytes, bytes]] = deque(maxlen=2)
-        self._roots: dict[int, bytes] = {} if root is None else {0: root}
-
-    def get_node(self, node_hash: bytes) -> bytes | None:
-        node = self._pending.get(node_hash) or self._cache.get(node_hash)
-        if node is None:
-            for nodes in self._unstored:
-                if (node := nodes.get(node_hash)) is not None:
-                    return node
-            node = self._store.read_state_node(node_hash)
-            if node is not None:
-                self._make_room(1)
-                self._cache[node_hash] = node
-        return node
-
-    def _make_room(self, n: int) -> None:
-        """Keep the cache bounded: drop the oldest half (dicts keep insertion order; the hot
-        upper levels are rewritten, so re-inserted, by every batch)."""
-        if len(self._cache) + n > self.CACHE_NODES:
-            keep = max(0, min(len(self._cache), self.CACHE_NODES - n) // 2)
-            self._cache = dict(islice(self._cache.items(), len(self._cache) - keep, None))
-
-    def put_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
-        self._pending.update(nodes)
-
-    def get_root(self, version: int) -> bytes | None:
-        return self._roots.get(version)
-
-    def put_root(self, version: int, root: bytes) -> None:
-        self._roots[version] = root
-
-    def latest_version(self) -> int | None:
-        return max(self._roots) if self._roots else None
-
-    def take_pending(self) -> list[tuple[bytes, bytes]]:
-        nodes = sorted(self._pending.items())
-        self._make_room(len(self._pending))
-        self._cache.update(self._pending)  # about to be written with the batch
-        self._unstored.append(self._pending)
-        self._pending = {}
-        return nodes
-
-    def rollback(self, version: int | None) -> None:
-        """Forget every version after ``version`` (a batch that was never committed)."""
-        self._pending.clear()
-        for v in [v for v in self._roots if version is None or v > version]:
-            del self._roots[v]
-        if version is not None:  # keep only the committed root in memory
-            self._roots = {version: self._roots[version]}
-
-
 class RegistryRules:
     """``StateRules`` for the IP register."""
 
-    def __init__(self, store: LedgerStore, genesis: str, origin: str) -> None:
+    def __init__(self, store: LedgerStore, genesis: str, origin: str, *,
+                 tree_store: StoreOpener | None = None) -> None:
+        """``tree_store`` opens ``store`` again: the state tree then runs in a worker process
+        of its own (registry/tree_process.py) instead of the sequencer's thread."""
         self.store = store
         self.genesis = genesis
         self.origin = origin
         self.last_write: StateWrite | None = None  # the newest durable batch's changes
+        self._tree_store = tree_store
+        self._tree_process: TreeProcess | None = None
         self._load()
 
     def _load(self) -> None:
@@ -145,9 +85,12 @@ class RegistryRules:
         self.schedule: list[str] = store.record_ids(DUE_PREFIX)  # sorted: due time first
         sizes = store.state_root_sizes()
         committed_root = store.state_root_at(sizes[-1]) if sizes else None
-        self.nodes = StoreNodes(store, committed_root)
-        self.tree = StateTree(self.nodes)
-        self.committed_version = self.nodes.latest_version()
+        if self._tree_store is None:
+            self.tree: RegisterTree = InlineTree(store, committed_root)
+        elif self._tree_process is None:
+            self.tree = self._tree_process = TreeProcess(self._tree_store, committed_root)
+        else:
+            self._tree_process.reset(committed_root)
         # Records written by recent batches (the next batches mostly touch them again).
         self._recent: dict[str, bytes | None] = {}
         # The records of the last two applied batches, which may not be stored yet.
@@ -170,11 +113,11 @@ class RegistryRules:
         return entry_type.split(".", 1)[0] in FAMILIES
 
     def begin(self, time_ms: int) -> RegistryBatch:
-        self.nodes.rollback(self.committed_version)
+        self.tree.discard_unapplied()
         return RegistryBatch(self, time_ms)
 
     def applied(self, write: StateWrite) -> None:
-        self.committed_version = self.nodes.latest_version()
+        self.tree.applied()
         self._unstored.append(write.records)
         if len(self._recent) + len(write.records) > self.RECENT_RECORDS:
             self._recent.clear()
@@ -198,9 +141,10 @@ class RegistryRules:
         self._load()
 
     def root(self) -> bytes:
-        if self.committed_version is None:
-            return EMPTY_ROOT
-        return self.tree.root_at(self.committed_version)
+        return self.tree.root()
+
+    def close(self) -> None:
+        self.tree.close()
 
 
 GENESIS_META = "registry.genesis"
@@ -276,12 +220,4 @@ class RegistryBatch:
             record_key(record_id): None if value is None else record_value_hash(value)
             for record_id, value in sorted(changes.items())
         }
-        root = self.rules.root()
-        if tree_changes:
-            # The tree version is the batch's first log index: it grows from batch to batch
-            # and across restarts, so each batch's nodes are stored next to each other.
-            latest = self.rules.tree.version
-            version = max(self._first_index or 0, -1 if latest is None else latest + 1)
-            root = self.rules.tree.update(tree_changes, version)
-        return StateWrite(records=dict(changes), nodes=self.rules.nodes.take_pending(),
-                          root=root)
+        return self.rules.tree.write(dict(changes), tree_changes, self._first_index or 0)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 
@@ -18,6 +19,16 @@ class StateWrite:
     records: Mapping[str, bytes | None]  # record id -> canonical JSON; None deletes
     nodes: Sequence[tuple[bytes, bytes]]  # state-tree nodes to keep: (reference, encoding)
     root: bytes  # the state root after the batch
+    # Set while the state tree works in another process (registry/tree_process.py): that
+    # process stores the nodes itself, and ``root`` is known once settled.
+    pending_root: Future[bytes] | None = field(default=None, compare=False)
+
+    def settled(self) -> StateWrite:
+        """This write with its root known: waits for a state tree working elsewhere (before
+        the write's transaction begins: that tree stores its nodes first)."""
+        if self.pending_root is None:
+            return self
+        return replace(self, root=self.pending_root.result(), pending_root=None)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ _CHUNK = 500  # parameters per IN (...) list
 RECORD_VERSIONS_BY_SIZE = (
     "CREATE INDEX IF NOT EXISTS record_versions_by_size ON record_versions (size)",)
 _TWO_COLUMN_KEYS = ("entry_keys", "record_versions", "witness_cosignatures")
+_INSERT_NODES = "INSERT INTO state_nodes VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
 class Cursor(Protocol):
@@ -213,8 +214,7 @@ class SQLStore(ABC):
                   "ON CONFLICT (id, size) DO UPDATE SET data = excluded.data"),
                 [(k, tree_size, v) for k, v in state.records.items()])
         if state.nodes:
-            cur.executemany(q("INSERT INTO state_nodes VALUES (?, ?) ON CONFLICT DO NOTHING"),
-                            list(state.nodes))
+            cur.executemany(q(_INSERT_NODES), list(state.nodes))
         cur.execute(q("INSERT INTO state_roots VALUES (?, ?) "
                       "ON CONFLICT (size) DO UPDATE SET root = excluded.root"),
                     (tree_size, state.root))
@@ -230,6 +230,12 @@ class SQLStore(ABC):
             if self._is_error(exc):
                 raise StorageError(f"storing {what} failed: {exc}") from exc
             raise
+
+    def put_state_nodes(self, nodes: Sequence[tuple[bytes, bytes]]) -> None:
+        """Store state-tree nodes ahead of the batch whose state root names them (the tree
+        of registry/tree_process.py, working in another process)."""
+        with self.transaction("state-tree nodes") as cur:
+            cur.executemany(self._sql(_INSERT_NODES), list(nodes))
 
     def sql(self, sql: str) -> str:
         """``sql`` (``?`` placeholders) in this backend's paramstyle."""
