@@ -61,7 +61,8 @@ class StoreNodes:
         return max(self._roots) if self._roots else None
 
     def take_pending(self) -> list[tuple[bytes, bytes]]:
-        nodes = sorted(self._pending.items())
+        pending = self._pending
+        nodes = [(ref, pending[ref]) for ref in sorted(pending)]  # key order: neighbours
         self._make_room(len(self._pending))
         self._cache.update(self._pending)  # about to be written with the batch
         self._unstored.append(self._pending)
