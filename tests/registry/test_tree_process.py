@@ -78,6 +78,9 @@ def test_roots_equal_the_inline_tree_s_on_replay(office: Office, node: Node) -> 
     file_trademark(office, classes=(9, 30))
     assert node.ledger.store.state_root_sizes()  # the roots were stored with their batches
     assert_replays(node)
+    waits = node.ledger.metrics.registry.get_sample_value(
+        "ipledger_state_root_wait_seconds_count")
+    assert waits == node.ledger.sequencer.batches > 0  # one wait per committed batch
 
 
 def test_a_killed_worker_fails_at_most_one_batch_then_a_new_one_takes_over(

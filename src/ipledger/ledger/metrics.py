@@ -55,6 +55,11 @@ class LedgerMetrics:
             "ipledger_batch_commit_seconds", "Time to sequence and durably commit one batch "
             "(replay checks, register rules, hashing, storage transaction)",
             buckets=COMMIT_BUCKETS, registry=r)
+        self.state_root_wait = Histogram(
+            "ipledger_state_root_wait_seconds", "Time the writer waited for a batch's state "
+            "root from the register's state-tree worker process, before the batch's storage "
+            "transaction (high: the tree worker bounds ingest)",
+            buckets=COMMIT_BUCKETS, registry=r)
         self.batch_entries = Histogram(
             "ipledger_batch_entries", "Entries per committed batch", buckets=BATCH_SIZE_BUCKETS,
             registry=r)

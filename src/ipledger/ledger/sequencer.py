@@ -419,7 +419,9 @@ class Sequencer(ConditionWorker):
         assert batch is not None
         try:
             if batch.state is not None and batch.state.pending_root is not None:
+                waited = time.perf_counter()
                 batch = replace(batch, state=batch.state.settled())
+                self.metrics.state_root_wait.observe(time.perf_counter() - waited)
             self._store.append(batch)
         except Exception as exc:  # a StorageError, or a bug: no submitter is left waiting
             if isinstance(exc, StorageError):
