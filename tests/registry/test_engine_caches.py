@@ -10,6 +10,7 @@ from ipledger.codec import canonicalize
 from ipledger.registry.context import EntryContext, Overlay
 from ipledger.registry.families.rights import _pending_events, profile_named
 from ipledger.registry.lifecycle import RightDates, due_time_events
+from ipledger.registry.smt import StateTree
 from ipledger.registry.tree_nodes import StoreNodes
 
 
@@ -85,3 +86,15 @@ def test_node_cache_is_bounded_and_still_answers_everything(monkeypatch: Any) ->
     assert store.reads == reads  # the newest nodes survive an eviction
     assert nodes.get_node((0).to_bytes(32, "big")) == committed[(0).to_bytes(32, "big")]
     assert store.reads == reads + 1  # the oldest were dropped, and are read again
+
+
+def test_a_long_running_tree_keeps_only_the_roots_it_may_go_back_to() -> None:
+    nodes = StoreNodes(_NodeStore({}), None)  # type: ignore[arg-type]
+    tree = StateTree(nodes)
+    roots = {}
+    for version in range(1, 200):  # as the state-tree worker runs: no rollback per batch
+        roots[version] = tree.update({version.to_bytes(32, "big"): b"\x01" * 32}, version)
+        nodes.take_pending()
+        assert sorted(nodes._roots) == ([version - 1] if version > 1 else []) + [version]
+    nodes.rollback(198)  # the newest batch was never applied
+    assert tree.version == 198 and tree.root_at(198) == roots[198]

@@ -67,6 +67,8 @@ class StoreNodes:
         self._cache.update(self._pending)  # about to be written with the batch
         self._unstored.append(self._pending)
         self._pending = {}
+        if len(self._roots) > 2:  # a batch is rolled back to the one before it, never further
+            self._roots = {v: self._roots[v] for v in sorted(self._roots)[-2:]}
         return nodes
 
     def rollback(self, version: int | None) -> None:
