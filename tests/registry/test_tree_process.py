@@ -137,3 +137,24 @@ def test_closing_the_ledger_ends_the_worker(tmp_path: Path) -> None:
             return
         time.sleep(0.05)
     pytest.fail(f"the tree worker {pid} outlived its ledger")
+
+
+def test_on_postgresql_the_worker_stores_the_nodes_of_each_root(
+        tmp_path: Path, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    init_node(tmp_path / "node", ORIGIN, store=postgres_dsn)
+    node = Node(tmp_path / "node", FakeClock(T0), tree_process=True)
+    try:
+        node.clock.now_ms = ms("2026-09-21")
+        office = Office(node)
+        number = registered_trademark(office)
+        store = node.ledger.store
+        monkeypatch.setattr(store, "append", lambda batch: (_ for _ in ()).throw(
+            StorageError("connection lost (injected)")))
+        with pytest.raises(Rejection):
+            office.tick("2036-04-01")
+        monkeypatch.undo()
+        office.tick("2036-04-02")
+        assert office.right(number)["state"] == "renewal_due"
+        assert_replays(node)
+    finally:
+        node.close()
