@@ -187,8 +187,12 @@ def open_ledger(data: Path, store: str | None = None, settings: Config | None = 
         tree_process = options.get("validation_processes")
     tree_store = store_opener(config.store, config.data) if tree_process else None
     rules = RegistryRules(opened, config.genesis, config.origin, tree_store=tree_store)
-    ledger = ledger_class(opened, config.origin, key, entry_types(), rules=rules, **options)
-    return ledger.start()
+    try:
+        ledger = ledger_class(opened, config.origin, key, entry_types(), rules=rules, **options)
+        return ledger.start()
+    except BaseException:
+        rules.close()  # its worker process
+        raise
 
 
 def genesis_of(store: SQLStore, config: NodeConfig) -> str:

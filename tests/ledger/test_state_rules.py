@@ -388,3 +388,29 @@ def test_a_stream_batch_that_fails_to_store_is_retried_in_stream_order(
     assert info.value.rule == "invalid-value"  # judged after the first, as on every node
     assert parse_json(store.read_record("counter:s")) == {"total": 30}
     assert store.get_meta("stream.seq") == "1" and attempts == [0, 0]
+
+
+def test_a_stream_batch_whose_rules_fail_is_tried_again_not_skipped(
+        counter_ledger, stamper, monkeypatch) -> None:
+    """An outage inside the rules (not a refusal) fails a local batch with ``unavailable``,
+    but a shared ledger's stream batch is kept, in stream order, until it goes through."""
+    ledger, rules, store = counter_ledger
+    real_begin = rules.begin
+    failures = [RuntimeError("the state tree's worker is gone (injected)")] * 2
+
+    def failing_begin(time_ms: int) -> CounterBatch:
+        if failures:
+            raise failures.pop()
+        return real_begin(time_ms)
+
+    monkeypatch.setattr(rules, "begin", failing_begin)
+    with pytest.raises(Rejection) as info:
+        ledger.submit(add(stamper, "s", 5, 1)).result(10)
+    assert info.value.rule == "unavailable"
+    first, second = Future(), Future()
+    for fut, amount, n, seq in ((first, 10, 2, 1), (second, 20, 3, 2)):
+        entry = ledger.validator.validate(add(stamper, "s", amount, n))
+        ledger.sequencer.enqueue_ordered(OrderedBatch([(entry, fut)], T0, {"stream.seq": str(seq)}))
+    assert first.result(10).index < second.result(10).index  # stored, in stream order
+    assert parse_json(store.read_record("counter:s")) == {"total": 30}
+    assert store.get_meta("stream.seq") == "2"

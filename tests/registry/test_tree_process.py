@@ -4,21 +4,28 @@ a batch fails to store after the worker stored its nodes."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from ipledger.ledger import Rejection
+from ipledger.ledger.sequencer import OrderedBatch, Sequenced
 from ipledger.node import init_node
 from ipledger.registry.engine import RegistryRules, replay_register
+from ipledger.registry.smt import StateTree
+from ipledger.registry.tree_nodes import StoreNodes
 from ipledger.registry.tree_process import TreeProcess
 from ipledger.storage.base import StorageError
+from ipledger.storage.sqlite import SQLiteStore
 from tests.conftest import T0, FakeClock
 from tests.registry.conftest import ORIGIN, Node
+from tests.registry.flaky_store import OpenFirstNodeWriteFails
 
 # The extract and lifecycle tests again, on this module's node (tree in a process).
 from tests.registry.test_extracts import (  # noqa: F401
@@ -158,3 +165,49 @@ def test_on_postgresql_the_worker_stores_the_nodes_of_each_root(
         assert_replays(node)
     finally:
         node.close()
+
+
+def test_a_stream_batch_goes_through_after_the_worker_died_between_batches(
+        office: Office, node: Node) -> None:
+    os.kill(tree_of(node).worker_pid(), signal.SIGKILL)
+    time.sleep(0.5)
+    size = node.ledger.store.tree_size()
+    entry = node.ledger.validator.validate(
+        node.envelope(office.applicant, "party.update", {"address": "Calle Mayor 1"}))
+    done: Future[Sequenced] = Future()
+    node.ledger.sequencer.enqueue_ordered(
+        OrderedBatch([(entry, done)], node.clock.now_ms, {"stream.seq": "7"}))
+    assert done.result(30).index == size  # never skipped: the node would diverge
+    assert node.ledger.store.get_meta("stream.seq") == "7"
+    assert_replays(node)
+
+
+def test_updates_built_on_nodes_that_failed_to_store_fail_until_the_reset(
+        tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    SQLiteStore(path).close()
+    k1, k2, v1, v2 = (hashlib.sha256(x).digest() for x in (b"k1", b"k2", b"v1", b"v2"))
+    tree = TreeProcess(OpenFirstNodeWriteFails(path), None)
+    try:
+        first = tree.write({}, {k1: v1}, 10)
+        tree.applied()
+        second = tree.write({}, {k2: v2}, 20)  # queued behind the first, built on it
+        tree.applied()
+        assert first.pending_root is not None and second.pending_root is not None
+        with pytest.raises(StorageError):
+            first.pending_root.result(60)
+        with pytest.raises(RuntimeError, match="waits for a reset"):
+            second.pending_root.result(60)
+        tree.reset(None)  # as the rules do once the first batch failed to store
+        again = tree.write({}, {k1: v1, k2: v2}, 20)
+        tree.applied()
+        assert again.pending_root is not None
+        root = again.pending_root.result(60)
+    finally:
+        tree.close()
+    store = SQLiteStore(path)
+    try:  # every node under the root is stored: nothing was built on the lost nodes
+        state = StateTree(StoreNodes(store, root))
+        assert state.get(k1, 0) == v1 and state.get(k2, 0) == v2
+    finally:
+        store.close()

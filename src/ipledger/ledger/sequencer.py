@@ -212,10 +212,18 @@ class Sequencer(ConditionWorker):
                     self._sequence(taken, items, meta)
                 except Exception as exc:  # a bug or an outage must not wedge submitters
                     log.exception("sequencer batch failed")
+                    self._needs_reset = True
+                    if (isinstance(taken, OrderedBatch) and not self._stopping
+                            and self._in_flight_ordered is not taken):
+                        # A stream batch is never skipped (the node would diverge): it is
+                        # tried again after the reset, in stream order.
+                        with self._cond:
+                            self._ordered.insert(1 if self._requeued else 0, taken)
+                        self._back_off()
+                        continue
                     for _, fut in items:
                         if not fut.done():
                             self._reject(fut, Rejection("unavailable", f"batch failed: {exc}"))
-                    self._needs_reset = True
         finally:
             self._settle_in_flight()
             self._writer.shutdown()

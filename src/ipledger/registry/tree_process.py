@@ -25,6 +25,7 @@ from ipledger.storage.base import StateWrite
 from ipledger.storage.sql import SQLStore
 
 StoreOpener = Callable[[], SQLStore]
+RESET_TIMEOUT_S = 120.0  # a new worker imports the package and opens the store first
 
 
 class TreeProcess:
@@ -40,11 +41,15 @@ class TreeProcess:
         store): versions not stored are forgotten here and in the worker."""
         self._roots: dict[int, Future[bytes]] = {} if root is None else {0: _known(root)}
         self.applied_version = 0 if root is not None else None
+        self._start_from(root, 0)
+
+    def _start_from(self, root: bytes | None, version: int) -> None:
+        """Put the worker (a new one if it died) on ``root`` as ``version``, and wait."""
         try:
-            self._call(_reset, root)
-        except BrokenProcessPool:  # the worker died: a new one starts from the same root
+            self._call(_reset, root, version).result(timeout=RESET_TIMEOUT_S)
+        except BrokenProcessPool:
             self.close()
-            self._call(_reset, root)
+            self._call(_reset, root, version).result(timeout=RESET_TIMEOUT_S)
 
     def _call(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         if self._executor is None:
@@ -58,9 +63,29 @@ class TreeProcess:
         if changes:
             latest = max(self._roots) if self._roots else None
             version = next_version(latest, first_index)
-            self._roots[version] = self._call(_update, dict(changes), version)
+            try:
+                update = self._call(_update, dict(changes), version)
+            except BrokenProcessPool:  # the worker died since the last batch
+                self._restart()
+                update = self._call(_update, dict(changes), version)
+            self._roots[version] = update
         root = self._roots[max(self._roots)] if self._roots else _known(EMPTY_ROOT)
         return StateWrite(records=records, nodes=(), root=b"", pending_root=root)
+
+    def _restart(self) -> None:
+        """A new worker on the newest applied version, whose nodes the old one stored
+        before it answered; if that answer never came, the batch fails (and the reset
+        after it starts from the store)."""
+        version = self.applied_version
+        if version is None:
+            self.close()
+            self._start_from(None, 0)
+            return
+        answer = self._roots[version]
+        if not answer.done() or answer.exception() is not None:
+            raise BrokenProcessPool("the state-tree worker died before it answered")
+        self.close()
+        self._start_from(answer.result(), version)
 
     def applied(self) -> None:
         if self._roots:
@@ -109,25 +134,33 @@ def _open(open_store: StoreOpener, parent: int) -> None:
     _store = open_store()
 
 
-def _reset(root: bytes | None) -> None:
+def _reset(root: bytes | None, version: int) -> None:
     global _tree, _nodes
     assert _store is not None
-    _nodes = StoreNodes(_store, root)
+    _nodes = StoreNodes(_store, None)
+    if root is not None:
+        _nodes.put_root(version, root)
     _tree = StateTree(_nodes)
 
 
 def _update(changes: dict[bytes, bytes | None], version: int) -> bytes:
     """One batch's version: its nodes are stored before its root is answered."""
-    assert _store is not None
-    assert _tree is not None
-    assert _nodes is not None
+    global _tree, _nodes
+    if _store is None or _tree is None or _nodes is None:
+        raise RuntimeError("the state tree waits for a reset after a failed node write")
     root = _tree.update(changes, version)
     nodes = _nodes.take_pending()
-    if nodes:
-        _store.put_state_nodes(nodes)
+    try:
+        if nodes:
+            _store.put_state_nodes(nodes)
+    except BaseException:
+        # Updates already queued would build on nodes that are not stored: they fail
+        # instead, until the rules reset the tree on what is durable.
+        _tree = _nodes = None
+        raise
     return root
 
 
 def _rollback(version: int | None) -> None:
-    assert _nodes is not None
-    _nodes.rollback(version)
+    if _nodes is not None:
+        _nodes.rollback(version)
