@@ -15,6 +15,7 @@ from ipledger.node import init_node
 from ipledger.registry.engine import replay_register
 from ipledger.registry.families.rights import content_commitment
 from ipledger.registry.records import party_id_for
+from ipledger.registry.tree_process import TreeProcess
 from tests.conftest import FakeClock
 from tests.registry.conftest import ORIGIN, Node
 from tests.registry.test_rights_lifecycle import MARK, SALT, ms
@@ -35,9 +36,21 @@ op = st.one_of(
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(op, min_size=5, max_size=25))
 def test_random_sequences_replay_to_the_live_state(ops: list[tuple]) -> None:
+    run_sequence(ops, tree_process=False)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(op, min_size=5, max_size=25))
+def test_random_sequences_with_the_tree_in_its_own_process(ops: list[tuple]) -> None:
+    run_sequence(ops, tree_process=True)
+
+
+def run_sequence(ops: list[tuple], tree_process: bool) -> None:
+    """Apply ``ops``: a refusal changes nothing, and replay ends on the live root."""
     with tempfile.TemporaryDirectory() as tmp:
         init_node(Path(tmp) / "node", ORIGIN)
-        node = Node(Path(tmp) / "node", FakeClock(ms("2026-09-21")))
+        node = Node(Path(tmp) / "node", FakeClock(ms("2026-09-21")), tree_process=tree_process)
+        assert isinstance(node.ledger.rules.tree, TreeProcess) is tree_process
         try:
             node.submit(node.genesis, "office.register",
                         {"office": "EM", "name": "EUIPO", "profile": "euipo"})
