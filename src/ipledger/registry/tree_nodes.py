@@ -14,8 +14,9 @@ from ipledger.storage.base import LedgerStore, StateWrite
 class StoreNodes:
     """The state tree's node store: committed nodes in the ledger store, new ones pending.
 
-    Pending nodes are handed to the sequencer in the batch's ``StateWrite`` and so are
-    written in the same transaction as the entries that produced them.
+    ``take_pending`` hands out a batch's new nodes: the inline tree puts them in the batch's
+    ``StateWrite`` (one transaction with its entries); the tree's worker process stores
+    them itself, before it answers with the root (registry/tree_process.py).
     """
 
     CACHE_NODES = 262_144  # committed nodes are immutable (one content per reference)
