@@ -217,9 +217,7 @@ class Sequencer(ConditionWorker):
                             and self._in_flight_ordered is not taken):
                         # A stream batch is never skipped (the node would diverge): it is
                         # tried again after the reset, in stream order.
-                        with self._cond:
-                            self._ordered.insert(1 if self._requeued else 0, taken)
-                        self._back_off()
+                        self._put_back(taken)
                         continue
                     for _, fut in items:
                         if not fut.done():
@@ -257,10 +255,11 @@ class Sequencer(ConditionWorker):
             self._in_flight = self._writer.submit(self._write, prepared)
 
     def _put_back(self, taken: OrderedBatch | list[Pending]) -> None:
-        """Return a batch taken before a failed stream batch was put back: right after it."""
+        """Return a batch to the head of its queue, then wait before retrying; behind a
+        failed stream batch that was put back first, if there is one."""
         with self._cond:
             if isinstance(taken, OrderedBatch):
-                self._ordered.insert(1, taken)
+                self._ordered.insert(1 if self._requeued else 0, taken)
             else:
                 self._queue.extendleft(reversed(taken))
         self._back_off()

@@ -75,10 +75,7 @@ class StoreNodes:
     def rollback(self, version: int | None) -> None:
         """Forget every version after ``version`` (a batch that was never committed)."""
         self._pending.clear()
-        for v in [v for v in self._roots if version is None or v > version]:
-            del self._roots[v]
-        if version is not None:  # keep only the committed root in memory
-            self._roots = {version: self._roots[version]}
+        self._roots = {} if version is None else {version: self._roots[version]}
 
 
 class RegisterTree(Protocol):
@@ -123,9 +120,10 @@ class InlineTree:
 
     def write(self, records: Mapping[str, bytes | None],
               changes: Mapping[bytes, bytes | None], first_index: int) -> StateWrite:
-        root = self.root()
         if changes:
             root = self.tree.update(changes, next_version(self.tree.version, first_index))
+        else:
+            root = self.root()
         return StateWrite(records=records, nodes=self.nodes.take_pending(), root=root)
 
     def applied(self) -> None:

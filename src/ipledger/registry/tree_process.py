@@ -64,10 +64,10 @@ class TreeProcess:
             latest = max(self._roots) if self._roots else None
             version = next_version(latest, first_index)
             try:
-                update = self._call(_update, dict(changes), version)
+                update = self._call(_update, changes, version)
             except BrokenProcessPool:  # the worker died since the last batch
                 self._restart()
-                update = self._call(_update, dict(changes), version)
+                update = self._call(_update, changes, version)
             self._roots[version] = update
         root = self._roots[max(self._roots)] if self._roots else _known(EMPTY_ROOT)
         return StateWrite(records=records, nodes=(), root=b"", pending_root=root)
@@ -143,7 +143,7 @@ def _reset(root: bytes | None, version: int) -> None:
     _tree = StateTree(_nodes)
 
 
-def _update(changes: dict[bytes, bytes | None], version: int) -> bytes:
+def _update(changes: Mapping[bytes, bytes | None], version: int) -> bytes:
     """One batch's version: its nodes are stored before its root is answered."""
     global _tree, _nodes
     if _store is None or _tree is None or _nodes is None:
